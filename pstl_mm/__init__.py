@@ -1,0 +1,12 @@
+"""PSTL for MMAction2.
+
+Importing this package first applies the stack fixes of :mod:`pstl_mm.compat`,
+then registers every component into MMAction2's registries, so that
+``custom_imports = dict(imports=['pstl_mm'])`` in any MMAction2 config is
+enough to use them.
+"""
+from . import compat  # noqa: F401  (must come first)
+from . import skeleton  # noqa: F401
+from .models import *  # noqa: F401,F403
+
+__version__ = '0.1.0'

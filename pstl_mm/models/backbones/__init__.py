@@ -1,0 +1,3 @@
+from .maskable_stgcn import MaskableSTGCN
+
+__all__ = ['MaskableSTGCN']
