@@ -7,7 +7,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
-from ..layers import MaskedBatchNorm2d
+from ..layers import MaskedBatchNorm1d, MaskedBatchNorm2d
 
 
 class MaskableSTGCNBlock(nn.Module):
@@ -117,9 +117,10 @@ class MaskableSTGCN(BaseModule):
     entirely: removed joints pass no message through the graph, every
     BatchNorm (train mode) and :meth:`pool` count only kept joints, and
     removed joints are zero in the output. For a mask shared by the whole
-    batch this equals running on ``x`` and ``A`` sliced to the kept joints
-    (``data_bn`` is applied to every joint first). Masks may differ per
-    sample; the cost is the same as without a mask.
+    batch this equals the authors' way: ``data_bn`` on every joint, then
+    ``x`` and ``A`` sliced to the kept joints. Masks may differ per sample;
+    ``data_bn`` statistics of a joint then count the samples that keep it.
+    The cost is the same as without a mask.
 
     Args:
         in_channels (int): Coordinates per joint C. Defaults to 3.
@@ -161,10 +162,10 @@ class MaskableSTGCN(BaseModule):
         self.register_buffer('A', A, persistent=False)
         num_joints = self.layout.num_joints
         if data_bn_type == 'VC':
-            self.data_bn = nn.BatchNorm1d(num_joints * in_channels)
+            self.data_bn = MaskedBatchNorm1d(num_joints * in_channels)
         elif data_bn_type == 'MVC':
-            self.data_bn = nn.BatchNorm1d(num_person * num_joints *
-                                          in_channels)
+            self.data_bn = MaskedBatchNorm1d(num_person * num_joints *
+                                             in_channels)
         elif data_bn_type == 'none':
             self.data_bn = None
         else:
@@ -251,17 +252,22 @@ class MaskableSTGCN(BaseModule):
         """
         joint_mask = self._check_inputs(x, joint_mask)
         n, m, t, v, c = x.shape
-        x = x.permute(0, 1, 3, 4, 2).contiguous()  # N, M, V, C, T
-        if self.data_bn_type == 'VC':
-            x = self.data_bn(x.view(n * m, v * c, t))
-        elif self.data_bn_type == 'MVC':
-            x = self.data_bn(x.view(n, m * v * c, t))
-        x = x.view(n, m, v, c, t).permute(0, 1, 3, 4, 2)
-        x = x.reshape(n * m, c, t, v)
         keep = None
         if joint_mask is not None:
-            keep = (~joint_mask).to(x.dtype).repeat_interleave(m, dim=0)
-            keep = keep[:, None, None, :]
+            keep = (~joint_mask).to(x.dtype)  # N, V
+        x = x.permute(0, 1, 3, 4, 2).contiguous()  # N, M, V, C, T
+        if self.data_bn_type == 'VC':
+            rows = None if keep is None else keep.repeat_interleave(
+                m, dim=0).repeat_interleave(c, dim=1)[..., None]
+            x = self.data_bn(x.view(n * m, v * c, t), rows)
+        elif self.data_bn_type == 'MVC':
+            rows = None if keep is None else keep.repeat_interleave(
+                c, dim=1).repeat(1, m)[..., None]
+            x = self.data_bn(x.view(n, m * v * c, t), rows)
+        x = x.view(n, m, v, c, t).permute(0, 1, 3, 4, 2)
+        x = x.reshape(n * m, c, t, v)
+        if keep is not None:
+            keep = keep.repeat_interleave(m, dim=0)[:, None, None, :]
             x = x * keep
         for block in self.blocks:
             x = block(x, self.A, keep)

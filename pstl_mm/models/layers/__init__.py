@@ -1,3 +1,3 @@
-from .masked_batch_norm import MaskedBatchNorm2d
+from .masked_batch_norm import MaskedBatchNorm1d, MaskedBatchNorm2d
 
-__all__ = ['MaskedBatchNorm2d']
+__all__ = ['MaskedBatchNorm1d', 'MaskedBatchNorm2d']

@@ -1,8 +1,45 @@
 """Batch normalisation whose statistics count only kept joints."""
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
+
+
+def _masked_batch_norm(bn: nn.modules.batchnorm._BatchNorm, x: torch.Tensor,
+                       weight: torch.Tensor, count: torch.Tensor,
+                       dims: Tuple[int, ...]) -> torch.Tensor:
+    """Batch-normalise ``x`` with statistics over weighted positions.
+
+    Args:
+        bn: The module whose affine parameters and running statistics apply.
+        x (torch.Tensor): (N, C, ...) input.
+        weight (torch.Tensor): 0/1 mask broadcastable to ``x``.
+        count (torch.Tensor): Number of counted positions per channel, (C,)
+            or a scalar.
+        dims (tuple[int]): All dimensions but the channel one.
+
+    Returns:
+        torch.Tensor: normalised ``x`` (not multiplied by ``weight``).
+    """
+    shape = [1] * x.dim()
+    shape[1] = -1
+    mean = (x * weight).sum(dim=dims) / count
+    centred = x - mean.view(shape)
+    var = (centred * weight).square().sum(dim=dims) / count
+    if bn.track_running_stats and bn.running_mean is not None:
+        with torch.no_grad():
+            bn.num_batches_tracked.add_(1)
+            if bn.momentum is None:
+                factor = 1.0 / float(bn.num_batches_tracked)
+            else:
+                factor = bn.momentum
+            unbiased = var * (count / (count - 1).clamp(min=1))
+            bn.running_mean.mul_(1 - factor).add_(factor * mean)
+            bn.running_var.mul_(1 - factor).add_(factor * unbiased)
+    out = centred * torch.rsqrt(var + bn.eps).view(shape)
+    if bn.affine:
+        out = out * bn.weight.view(shape) + bn.bias.view(shape)
+    return out
 
 
 class MaskedBatchNorm2d(nn.BatchNorm2d):
@@ -33,30 +70,46 @@ class MaskedBatchNorm2d(nn.BatchNorm2d):
         """
         if keep is None:
             return super().forward(x)
-        use_batch_stats = self.training or self.running_mean is None
-        if not use_batch_stats:
+        if not (self.training or self.running_mean is None):
             return super().forward(x) * keep
         self._check_input_dim(x)
         count = keep.sum() * x.shape[2]
         if count.item() < 2:
             raise ValueError('MaskedBatchNorm2d needs at least 2 kept '
                              'positions in the batch to compute statistics')
-        mean = (x * keep).sum(dim=(0, 2, 3)) / count
-        centred = (x - mean[None, :, None, None]) * keep
-        var = centred.square().sum(dim=(0, 2, 3)) / count
-        if self.track_running_stats and self.running_mean is not None:
-            with torch.no_grad():
-                self.num_batches_tracked.add_(1)
-                if self.momentum is None:
-                    factor = 1.0 / float(self.num_batches_tracked)
-                else:
-                    factor = self.momentum
-                unbiased = var * (count / (count - 1))
-                self.running_mean.mul_(1 - factor).add_(factor * mean)
-                self.running_var.mul_(1 - factor).add_(factor * unbiased)
-        out = centred * torch.rsqrt(var + self.eps)[None, :, None, None]
-        if self.affine:
-            out = out * self.weight[None, :, None, None] + \
-                self.bias[None, :, None, None]
-        return out * keep
+        return _masked_batch_norm(self, x, keep, count, (0, 2, 3)) * keep
 
+
+class MaskedBatchNorm1d(nn.BatchNorm1d):
+    """``BatchNorm1d`` over (N, C, T) whose channels can be absent per row.
+
+    Used as the input normalisation (``data_bn``), whose channels are
+    (joint, coordinate) pairs. In train mode a channel's statistics count
+    only the rows where its joint is kept; a channel whose joint is removed
+    in every row uses all rows, as the authors' code does (its output is
+    discarded anyway). With ``keep=None`` it is exactly
+    :class:`torch.nn.BatchNorm1d`; the output is never masked.
+
+    Same parameters and state-dict keys as :class:`torch.nn.BatchNorm1d`.
+    """
+
+    def forward(self,
+                x: torch.Tensor,
+                keep: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Normalise ``x``.
+
+        Args:
+            x (torch.Tensor): (N, C, T) input.
+            keep (torch.Tensor, optional): (N, C, 1) float mask, 1 where the
+                channel is present in that row.
+
+        Returns:
+            torch.Tensor: (N, C, T) normalised input.
+        """
+        if keep is None or not (self.training or self.running_mean is None):
+            return super().forward(x)
+        self._check_input_dim(x)
+        rows = keep.sum(dim=(0, 2))
+        keep = torch.where(rows[None, :, None] > 0, keep, torch.ones_like(keep))
+        count = keep.sum(dim=(0, 2)) * x.shape[2]
+        return _masked_batch_norm(self, x, keep, count, (0, 2))

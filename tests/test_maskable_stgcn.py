@@ -1,0 +1,202 @@
+"""MaskableSTGCN: shapes, masking semantics, freezing, input errors."""
+import pytest
+import torch
+
+from pstl_mm.models.backbones import MaskableSTGCN
+
+
+def make_input(n=3, m=2, t=20, v=25, c=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, m, t, v, c, generator=g)
+
+
+def no_dropout(model):
+    for mod in model.modules():
+        if isinstance(mod, torch.nn.Dropout):
+            mod.p = 0.0
+    return model
+
+
+def test_output_shape_and_pool():
+    model = MaskableSTGCN().eval()
+    x = make_input(t=50)
+    out = model(x)
+    assert out.shape == (3, 2, 256, 13, 25)
+    feat = model.pool(out)
+    assert feat.shape == (3, 256)
+    torch.testing.assert_close(feat, out.mean(dim=(3, 4)).mean(dim=1))
+
+
+def test_default_architecture():
+    model = MaskableSTGCN()
+    widths = [b.tcn_conv.out_channels for b in model.blocks]
+    assert widths == [16, 16, 16, 16, 32, 32, 32, 64, 64, 256]
+    assert [b.tcn_conv.stride[0] for b in model.blocks] == \
+        [1, 1, 1, 1, 2, 1, 1, 2, 1, 1]
+    assert [b.dropout.p for b in model.blocks] == [0.0] + [0.5] * 9
+    assert [b.res_conv is not None for b in model.blocks] == \
+        [False] * 4 + [True] + [False] * 2 + [True, False, True]
+    assert not model.blocks[0].has_residual
+    assert model.data_bn.num_features == 75
+    assert model.blocks[0].tcn_conv.kernel_size == (9, 1)
+    assert torch.equal(model.blocks[3].edge_importance, torch.ones(3, 25, 25))
+
+
+@pytest.mark.parametrize('mode', ['train', 'eval'])
+def test_removed_joints_leave_the_computation(mode):
+    """Values at removed joints change nothing, per-sample masks."""
+    torch.manual_seed(0)
+    model = no_dropout(MaskableSTGCN(hidden_channels=8, out_channels=32))
+    getattr(model, mode)()
+    x = make_input()
+    mask = torch.zeros(3, 25, dtype=torch.bool)
+    mask[0, [1, 4, 20]] = True
+    mask[1, [7, 8, 9, 10, 11]] = True  # sample 2 keeps every joint
+    x2 = x.clone()
+    x2[mask[:, None, None, :, None].expand_as(x)] = 1e3
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    out1 = model(x, mask)
+    model.load_state_dict(state)
+    out2 = model(x2, mask)
+    # data_bn uses all joints (as the authors do), so in train mode its
+    # statistics of a removed joint move; nothing downstream may notice.
+    torch.testing.assert_close(out1, out2, rtol=1e-5, atol=1e-5)
+    removed = mask[:, None, None, None, :].expand_as(out1)
+    assert out1[removed].abs().max() == 0
+    assert out1[~removed].abs().max() > 0
+
+
+def _sliced_reference(model, x, kept):
+    """Run ``model`` on x and A sliced to ``kept`` (the authors' way)."""
+    n, m, t, v, c = x.shape
+    h = x.permute(0, 1, 3, 4, 2).reshape(n * m, v * c, t)
+    h = model.data_bn(h).view(n, m, v, c, t).permute(0, 1, 3, 4, 2)
+    h = h.reshape(n * m, c, t, v)[..., kept]
+    idx = torch.as_tensor(kept)
+    for block in model.blocks:
+        A = (model.A * block.edge_importance)[:, idx][:, :, idx]
+        if block.res_conv is not None:
+            res = block.res_bn(block.res_conv(h))
+        else:
+            res = h if block.has_residual else 0
+        y = block.gcn_conv(h)
+        y = y.view(y.shape[0], 3, -1, *y.shape[2:])
+        y = torch.einsum('nkctv,kvw->nctw', y, A)
+        y = block.tcn_conv(torch.relu(block.tcn_bn_in(y)))
+        h = torch.relu(block.dropout(block.tcn_bn_out(y)) + res)
+    return h.reshape(n, m, *h.shape[1:])
+
+
+@pytest.mark.parametrize('mode', ['train', 'eval'])
+def test_shared_mask_equals_slicing(mode):
+    torch.manual_seed(1)
+    model = no_dropout(MaskableSTGCN(hidden_channels=8, out_channels=32))
+    for p in model.parameters():  # non-trivial edge importance / BN affine
+        p.data.add_(0.1 * torch.randn_like(p))
+    getattr(model, mode)()
+    x = make_input(n=4, t=24)
+    removed = [0, 3, 8, 20, 21]
+    kept = [j for j in range(25) if j not in removed]
+    mask = torch.zeros(4, 25, dtype=torch.bool)
+    mask[:, removed] = True
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    out = model(x, mask)
+    masked_state = {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(state)
+    ref = _sliced_reference(model, x, kept)
+    torch.testing.assert_close(out[..., kept], ref, rtol=1e-5, atol=1e-5)
+    assert out[..., removed].abs().max() == 0
+    torch.testing.assert_close(
+        model.pool(out, mask), ref.mean(dim=(3, 4)).mean(dim=1),
+        rtol=1e-5, atol=1e-6)
+    # running statistics move exactly as with the sliced input
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(masked_state[key], value, rtol=1e-5,
+                                   atol=1e-6, msg=key)
+
+
+def test_per_sample_masks_in_one_call_equal_separate_calls():
+    torch.manual_seed(2)
+    model = MaskableSTGCN(hidden_channels=8, out_channels=32).eval()
+    x = make_input(n=3)
+    mask = torch.zeros(3, 25, dtype=torch.bool)
+    mask[0, [2, 5]] = True
+    mask[2, 10:20] = True
+    out = model(x, mask)
+    feat = model.pool(out, mask)
+    for i in range(3):
+        single = model(x[i:i + 1], mask[i:i + 1])
+        torch.testing.assert_close(out[i:i + 1], single, rtol=1e-5,
+                                   atol=1e-6)
+        torch.testing.assert_close(
+            feat[i:i + 1], model.pool(single, mask[i]), rtol=1e-5, atol=1e-6)
+    # the shared (V,) form broadcasts
+    torch.testing.assert_close(
+        model(x, mask[2]), model(x, mask[2].expand(3, 25)))
+
+
+def test_no_gradient_reaches_removed_joints():
+    model = MaskableSTGCN(hidden_channels=8, out_channels=32).train()
+    x = make_input().requires_grad_()
+    mask = torch.zeros(3, 25, dtype=torch.bool)
+    mask[:, [4, 5]] = True
+    mask[1, 17] = True
+    model.pool(model(x, mask), mask).square().sum().backward()
+    removed = mask[:, None, None, :, None].expand_as(x)
+    assert x.grad[removed].abs().max() == 0
+    assert x.grad[~removed].abs().min() >= 0 and x.grad.abs().max() > 0
+
+
+def test_frozen_backbone_stays_in_eval_and_keeps_statistics():
+    model = MaskableSTGCN(hidden_channels=8, out_channels=32, frozen=True)
+    model.train()
+    assert not any(p.requires_grad for p in model.parameters())
+    assert not any(mod.training for mod in model.modules())
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    out1 = model(make_input())
+    out2 = model(make_input())
+    torch.testing.assert_close(out1, out2)  # no dropout, no BN update
+    for key, value in model.state_dict().items():
+        assert torch.equal(before[key], value), key
+    assert not out1.requires_grad
+
+
+def test_other_layouts_run():
+    for layout, v in [('kinect_v1', 20), ('coco', 17)]:
+        model = MaskableSTGCN(layout=layout, hidden_channels=8,
+                              out_channels=32).eval()
+        out = model(make_input(v=v))
+        assert out.shape == (3, 2, 32, 5, v)
+
+
+def test_mvc_data_bn():
+    model = no_dropout(MaskableSTGCN(data_bn_type='MVC', hidden_channels=8,
+                                     out_channels=32))
+    assert model.data_bn.num_features == 150
+    assert model(make_input()).shape == (3, 2, 32, 5, 25)
+    mask = torch.zeros(3, 25, dtype=torch.bool)
+    mask[0, :3] = True
+    x = make_input()
+    x2 = x.clone()
+    x2[0, :, :, :3] = 7.0
+    torch.testing.assert_close(model(x, mask), model(x2, mask))
+
+
+@pytest.mark.parametrize('x_shape,mask,message', [
+    ((2, 20, 25, 3), None, 'rank 4'),
+    ((2, 2, 20, 20, 3), None, "V=20 joints but layout 'nturgb\\+d' has 25"),
+    ((2, 2, 20, 25, 2), None, 'C=2 channels'),
+    ((2, 2, 20, 25, 3), torch.zeros(2, 24, dtype=torch.bool), 'shape'),
+    ((2, 2, 20, 25, 3), torch.zeros(2, 25), 'bool'),
+    ((2, 2, 20, 25, 3), torch.ones(2, 25, dtype=torch.bool),
+     r'removes every joint of sample\(s\) \[0, 1\]'),
+])
+def test_bad_input_is_named(x_shape, mask, message):
+    model = MaskableSTGCN(hidden_channels=8, out_channels=32)
+    with pytest.raises(ValueError, match=message):
+        model(torch.zeros(x_shape), mask)
+
+
+def test_unknown_data_bn_type():
+    with pytest.raises(ValueError, match='data_bn_type'):
+        MaskableSTGCN(data_bn_type='CV')
