@@ -7,6 +7,7 @@ enough to use them.
 """
 from . import compat  # noqa: F401  (must come first)
 from . import skeleton  # noqa: F401
+from .datasets import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 
 __version__ = '0.1.0'

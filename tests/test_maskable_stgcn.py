@@ -200,3 +200,17 @@ def test_bad_input_is_named(x_shape, mask, message):
 def test_unknown_data_bn_type():
     with pytest.raises(ValueError, match='data_bn_type'):
         MaskableSTGCN(data_bn_type='CV')
+
+
+def test_masked_and_plain_passes_share_one_backward():
+    """Views through one backbone, masked or not, then one backward."""
+    model = MaskableSTGCN(hidden_channels=8, out_channels=32).train()
+    x = make_input()
+    mask = torch.zeros(3, 25, dtype=torch.bool)
+    mask[:, :5] = True
+    loss = model.pool(model(x)).sum() + model.pool(model(x, mask),
+                                                   mask).sum()
+    loss = loss + model.pool(model(x[:, :, :12])).sum()
+    loss.backward()
+    grads = [p.grad for p in model.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)

@@ -27,15 +27,18 @@ def _masked_batch_norm(bn: nn.modules.batchnorm._BatchNorm, x: torch.Tensor,
     centred = x - mean.view(shape)
     var = (centred * weight).square().sum(dim=dims) / count
     if bn.track_running_stats and bn.running_mean is not None:
+        # Through ``.data``, like PyTorch's own kernels: the autograd graph
+        # of an earlier plain BatchNorm call saved these buffers, and a
+        # tracked in-place update would invalidate it.
         with torch.no_grad():
-            bn.num_batches_tracked.add_(1)
+            bn.num_batches_tracked.data.add_(1)
             if bn.momentum is None:
                 factor = 1.0 / float(bn.num_batches_tracked)
             else:
                 factor = bn.momentum
             unbiased = var * (count / (count - 1).clamp(min=1))
-            bn.running_mean.mul_(1 - factor).add_(factor * mean)
-            bn.running_var.mul_(1 - factor).add_(factor * unbiased)
+            bn.running_mean.data.mul_(1 - factor).add_(factor * mean)
+            bn.running_var.data.mul_(1 - factor).add_(factor * unbiased)
     out = centred * torch.rsqrt(var + bn.eps).view(shape)
     if bn.affine:
         out = out * bn.weight.view(shape) + bn.bias.view(shape)

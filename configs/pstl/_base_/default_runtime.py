@@ -1,0 +1,8 @@
+_base_ = 'mmaction::_base_/default_runtime.py'
+
+custom_imports = dict(imports=['pstl_mm'], allow_failed_imports=False)
+
+# Seed 1 as the authors'; every random transform derives its generator
+# from it (see pstl_mm.datasets.transforms.SeededTransform), the same on
+# every rank, so augmentations do not depend on the number of GPUs.
+randomness = dict(seed=1, diff_rank_seed=False, deterministic=False)

@@ -1,0 +1,4 @@
+# PSTL pretraining, motion stream (computed from the joints by the dataset).
+_base_ = ['./pstl_ntu60_xsub.py']
+
+train_dataloader = dict(dataset=dict(stream='motion'))

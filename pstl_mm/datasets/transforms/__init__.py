@@ -1,0 +1,27 @@
+"""Data transforms of PSTL, registered in MMAction2's ``TRANSFORMS``.
+
+The joint, bone and motion streams use MMAction2's own ``JointToBone`` and
+``ToMotion``, which match the reference code exactly (tests/test_streams.py).
+"""
+from .augment import (SkeletonFlip, SkeletonRotate, SkeletonShear,
+                      TemporalPadCrop)
+from .masking import (CentralSpatialMasking, MotionAttentionTemporalMasking,
+                      RandomSpatialMasking, RandomTemporalMasking)
+from .seeded import SeededTransform
+from .views import MultiView
+
+__all__ = [
+    'SeededTransform',
+    # augment.py
+    'TemporalPadCrop',
+    'SkeletonShear',
+    'SkeletonRotate',
+    'SkeletonFlip',
+    # masking.py
+    'CentralSpatialMasking',
+    'RandomSpatialMasking',
+    'MotionAttentionTemporalMasking',
+    'RandomTemporalMasking',
+    # views.py
+    'MultiView',
+]

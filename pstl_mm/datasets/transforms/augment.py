@@ -1,0 +1,246 @@
+"""The ordinary augmentations of PSTL: crop, shear, rotate, flip.
+
+The reference applies them in this order to every view. Each transform
+draws one set of parameters per call (per sample; the reference draws one
+per batch) from its own generator (:class:`SeededTransform`).
+
+Every transform reads and writes ``results['keypoint']``, a float array of
+shape (M, T, V, C) (persons, frames, joints, coordinates), and keeps its
+dtype.
+"""
+import math
+from typing import Dict, Optional
+
+import numpy as np
+from mmaction.registry import TRANSFORMS
+
+from pstl_mm.skeleton import get_layout
+from .seeded import SeededTransform
+
+
+@TRANSFORMS.register_module()
+class TemporalPadCrop(SeededTransform):
+    """Mirror-pad the sequence in time, then crop a random window of T frames.
+
+    ``pad = T // pad_ratio`` frames are added at each end by mirroring the
+    edge frames (numpy ``'symmetric'`` padding: the frames before are
+    ``x[:, :pad][:, ::-1]``, those after ``x[:, -pad:][:, ::-1]``); one start
+    in ``[0, 2 * pad]`` (inclusive) is drawn and T frames are kept from it.
+
+    Args:
+        pad_ratio (int): T is divided by it to give the pad. Defaults to 6
+            (the paper's gamma = 1/6).
+        seed (int, optional): See :class:`SeededTransform`.
+    """
+
+    def __init__(self, pad_ratio: int = 6, seed: Optional[int] = None) -> None:
+        super().__init__(seed=seed)
+        if int(pad_ratio) != pad_ratio or pad_ratio < 1:
+            raise ValueError(f'TemporalPadCrop: pad_ratio must be an integer '
+                             f'>= 1, got {pad_ratio!r}')
+        self.pad_ratio = int(pad_ratio)
+
+    def transform(self, results: Dict) -> Dict:
+        """Crop ``results['keypoint']`` (M, T, V, C) to a window of T frames.
+
+        Args:
+            results (dict): The sample.
+
+        Returns:
+            dict: ``results`` with ``keypoint`` replaced, same shape.
+        """
+        keypoint = self._keypoint(results)
+        num_frames = keypoint.shape[1]
+        pad = num_frames // self.pad_ratio
+        start = int(self.rng.integers(0, 2 * pad + 1))
+        padded = np.pad(
+            keypoint, ((0, 0), (pad, pad), (0, 0), (0, 0)), mode='symmetric')
+        results['keypoint'] = np.ascontiguousarray(
+            padded[:, start:start + num_frames])
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(pad_ratio={self.pad_ratio}, '
+                f'seed={self.seed})')
+
+
+@TRANSFORMS.register_module()
+class SkeletonShear(SeededTransform):
+    """Random shear of the coordinates: ``x <- S x`` for every point.
+
+    ``S`` is C x C with a unit diagonal and off-diagonal entries drawn from
+    U[-beta, beta] (C (C - 1) draws, 6 for 3-D, in row-major order).
+
+    Args:
+        beta (float): Range of the off-diagonal entries. Defaults to 1.
+        seed (int, optional): See :class:`SeededTransform`.
+    """
+
+    def __init__(self, beta: float = 1.0, seed: Optional[int] = None) -> None:
+        super().__init__(seed=seed)
+        if beta < 0:
+            raise ValueError(f'SkeletonShear: beta must be >= 0, got {beta}')
+        self.beta = float(beta)
+
+    def shear_matrix(self, num_coords: int = 3) -> np.ndarray:
+        """Draw a shear matrix.
+
+        Args:
+            num_coords (int): C, the size of the matrix.
+
+        Returns:
+            np.ndarray: (C, C) float64, unit diagonal.
+        """
+        matrix = np.eye(num_coords)
+        off_diagonal = ~np.eye(num_coords, dtype=bool)
+        matrix[off_diagonal] = self.rng.uniform(
+            -self.beta, self.beta, size=num_coords * (num_coords - 1))
+        return matrix
+
+    def transform(self, results: Dict) -> Dict:
+        """Shear ``results['keypoint']`` (M, T, V, C).
+
+        Args:
+            results (dict): The sample.
+
+        Returns:
+            dict: ``results`` with ``keypoint`` replaced, same shape.
+        """
+        keypoint = self._keypoint(results)
+        matrix = self.shear_matrix(keypoint.shape[-1])
+        results['keypoint'] = (keypoint @ matrix.T).astype(keypoint.dtype)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(beta={self.beta}, seed={self.seed})'
+
+
+def rotation_matrix(angles: np.ndarray) -> np.ndarray:
+    """``Rz @ Ry @ Rx``: rotate about X, then Y, then Z (column vectors).
+
+    Args:
+        angles (np.ndarray): (3,) angles about X, Y, Z in radians.
+
+    Returns:
+        np.ndarray: (3, 3) float64 rotation matrix.
+    """
+    (cx, cy, cz), (sx, sy, sz) = np.cos(angles), np.sin(angles)
+    rot_x = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
+    rot_y = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rot_z = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
+    return rot_z @ rot_y @ rot_x
+
+
+@TRANSFORMS.register_module()
+class SkeletonRotate(SeededTransform):
+    """Random 3-D rotation with one main axis: ``x <- R x`` for every point.
+
+    A main axis is drawn uniformly among X, Y, Z; its angle is drawn from
+    U[0, main_angle], the two others from U[0, other_angle] (positive only,
+    as the reference). ``R = Rz @ Ry @ Rx`` (:func:`rotation_matrix`).
+
+    Args:
+        main_angle (float): Largest angle about the main axis, radians.
+            Defaults to pi / 6.
+        other_angle (float): Largest angle about the other axes, radians.
+            Defaults to pi / 180.
+        seed (int, optional): See :class:`SeededTransform`.
+    """
+
+    def __init__(self,
+                 main_angle: float = math.pi / 6,
+                 other_angle: float = math.pi / 180,
+                 seed: Optional[int] = None) -> None:
+        super().__init__(seed=seed)
+        self.main_angle = float(main_angle)
+        self.other_angle = float(other_angle)
+
+    def draw_angles(self) -> np.ndarray:
+        """Draw the (3,) angles about X, Y, Z."""
+        main_axis = int(self.rng.integers(0, 3))
+        angles = self.rng.uniform(0.0, self.other_angle, size=3)
+        angles[main_axis] = self.rng.uniform(0.0, self.main_angle)
+        return angles
+
+    def transform(self, results: Dict) -> Dict:
+        """Rotate ``results['keypoint']`` (M, T, V, 3).
+
+        Args:
+            results (dict): The sample.
+
+        Returns:
+            dict: ``results`` with ``keypoint`` replaced, same shape.
+
+        Raises:
+            ValueError: The coordinates are not 3-D.
+        """
+        keypoint = self._keypoint(results)
+        if keypoint.shape[-1] != 3:
+            raise ValueError(f'{self._where(results)}: needs 3-D coordinates, '
+                             f'got C = {keypoint.shape[-1]}')
+        matrix = rotation_matrix(self.draw_angles())
+        results['keypoint'] = (keypoint @ matrix.T).astype(keypoint.dtype)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(main_angle={self.main_angle}, '
+                f'other_angle={self.other_angle}, seed={self.seed})')
+
+
+@TRANSFORMS.register_module()
+class SkeletonFlip(SeededTransform):
+    """With probability ``p``, swap left and right joints.
+
+    The joints are reordered by ``layout.flip_order``; no coordinate is
+    negated (as the reference). A ``joint_mask`` (V,) and a
+    ``keypoint_score`` (M, T, V) present in ``results`` are reordered too.
+
+    Args:
+        p (float): Probability of a flip. Defaults to 0.5.
+        layout (str): Skeleton layout name (:func:`get_layout`). Defaults to
+            ``'nturgb+d'``.
+        seed (int, optional): See :class:`SeededTransform`.
+    """
+
+    def __init__(self,
+                 p: float = 0.5,
+                 layout: str = 'nturgb+d',
+                 seed: Optional[int] = None) -> None:
+        super().__init__(seed=seed)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f'SkeletonFlip: p must be in [0, 1], got {p}')
+        self.p = float(p)
+        self.layout = get_layout(layout)
+        self.flip_order = np.asarray(self.layout.flip_order)
+
+    def transform(self, results: Dict) -> Dict:
+        """Maybe flip ``results['keypoint']`` (M, T, V, C).
+
+        Args:
+            results (dict): The sample.
+
+        Returns:
+            dict: ``results``, its joints reordered if flipped.
+
+        Raises:
+            ValueError: V differs from the layout's number of joints.
+        """
+        keypoint = self._keypoint(results)
+        if keypoint.shape[2] != self.layout.num_joints:
+            raise ValueError(
+                f'{self._where(results)}: {keypoint.shape[2]} joints, layout '
+                f'{self.layout.name!r} has {self.layout.num_joints}')
+        if self.rng.random() >= self.p:
+            return results
+        results['keypoint'] = keypoint[:, :, self.flip_order]
+        if 'joint_mask' in results:
+            results['joint_mask'] = np.asarray(
+                results['joint_mask'])[self.flip_order]
+        if 'keypoint_score' in results:
+            results['keypoint_score'] = np.asarray(
+                results['keypoint_score'])[:, :, self.flip_order]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(p={self.p}, '
+                f'layout={self.layout.name!r}, seed={self.seed})')

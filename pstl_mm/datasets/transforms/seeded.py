@@ -1,0 +1,101 @@
+"""Random transforms with their own seeded generator."""
+import zlib
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+
+def _current_epoch() -> int:
+    """The epoch MMEngine's RuntimeInfoHook last recorded (0 before any)."""
+    from mmengine.logging import MessageHub
+    return int(MessageHub.get_current_instance().get_info('epoch', 0) or 0)
+
+
+class SeededTransform(BaseTransform):
+    """Base of every random transform of this package.
+
+    Each transform draws from its own :class:`numpy.random.Generator`, never
+    from numpy's global RNG, so a run is reproducible from its config:
+
+    * For a sample of a dataset (``results['sample_idx']`` set, as MMEngine's
+      datasets do), every call gets a fresh generator seeded by
+      ``(seed, epoch, sample_idx, stream)``: the draws for a sample depend on
+      nothing else — not on the worker that loads it, the number of workers
+      or ranks, or the order of loading — and a resumed run draws what the
+      uninterrupted one would have. ``epoch`` is read from MMEngine's message
+      hub, so workers must be re-created each epoch
+      (``persistent_workers=False``, as in this package's configs).
+    * Without ``sample_idx`` (a transform used on its own), draws continue
+      one sequential stream seeded by ``(seed, stream)``.
+
+    ``seed`` defaults to ``torch.initial_seed()`` when the transform is
+    built, i.e. the run's ``randomness.seed`` once MMEngine's runner has set
+    it. The *stream* is the class name and, inside a :class:`MultiView`, the
+    view and position, so two transforms of one class draw independently.
+
+    Args:
+        seed (int, optional): Fixed seed; ``None`` takes the run's seed.
+    """
+
+    def __init__(self, seed: Optional[int] = None) -> None:
+        self.seed = int(torch.initial_seed()) if seed is None else int(seed)
+        self._stream: Tuple[int, ...] = (zlib.crc32(
+            type(self).__name__.encode()), )
+        self._sequential: Optional[np.random.Generator] = None
+        self._call_rng: Optional[np.random.Generator] = None
+
+    def set_stream(self, *stream: int) -> None:
+        """Give this transform its own sub-stream (e.g. view, position)."""
+        self._stream = (zlib.crc32(type(self).__name__.encode()), ) + tuple(
+            int(s) for s in stream)
+        self._sequential = None
+
+    def reseed(self, seed: int) -> None:
+        """Restart the generator from ``seed``."""
+        self.seed = int(seed)
+        self._sequential = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The generator of the current call (see the class docstring)."""
+        if self._call_rng is not None:
+            return self._call_rng
+        if self._sequential is None:
+            self._sequential = np.random.default_rng(
+                [self.seed, *self._stream])
+        return self._sequential
+
+    def __call__(self, results: Dict) -> Optional[Dict]:
+        """Run :meth:`transform` with the sample's own generator."""
+        sample_idx = results.get('sample_idx')
+        if sample_idx is None:
+            return super().__call__(results)
+        self._call_rng = np.random.default_rng(
+            [self.seed, _current_epoch(),
+             int(sample_idx), *self._stream])
+        try:
+            return super().__call__(results)
+        finally:
+            self._call_rng = None
+
+    def _where(self, results: Dict) -> str:
+        """``'<class> on sample <frame_dir>'``, for error messages."""
+        name = results.get('frame_dir', '<unnamed>')
+        return f'{type(self).__name__} on sample {name!r}'
+
+    def _keypoint(self, results: Dict) -> np.ndarray:
+        """Return ``results['keypoint']``, checked to be (M, T, V, C).
+
+        Raises:
+            ValueError: The key is missing or the array is not 4-D.
+        """
+        keypoint = results.get('keypoint')
+        if keypoint is None:
+            raise ValueError(f'{self._where(results)}: no "keypoint"')
+        keypoint = np.asarray(keypoint)
+        if keypoint.ndim != 4:
+            raise ValueError(f'{self._where(results)}: "keypoint" must be '
+                             f'(M, T, V, C), got shape {keypoint.shape}')
+        return keypoint

@@ -1,0 +1,3 @@
+from .barlow_twins_head import BarlowTwinsHead
+
+__all__ = ['BarlowTwinsHead']

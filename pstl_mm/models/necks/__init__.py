@@ -1,0 +1,3 @@
+from .projector import BarlowTwinsProjector
+
+__all__ = ['BarlowTwinsProjector']

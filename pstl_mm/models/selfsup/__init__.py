@@ -1,0 +1,3 @@
+from .pstl import PSTL
+
+__all__ = ['PSTL']

@@ -1,0 +1,143 @@
+"""PSTLSkeletonDataset: safe loading, validation, persons, streams."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+from mmengine.registry import init_default_scope
+
+from pstl_mm.datasets import PSTLSkeletonDataset, SkeletonDataError
+from pstl_mm.datasets.safe_pickle import UnsafePickleError, safe_load
+from pstl_mm.datasets.synthetic import make_synthetic_annotations
+
+
+@pytest.fixture(autouse=True)
+def _scope():
+    init_default_scope('mmaction')
+
+
+def write(tmp_path, anns, split=None, name='ann.pkl'):
+    path = tmp_path / name
+    data = dict(annotations=anns)
+    if split is not None:
+        data['split'] = split
+    path.write_bytes(pickle.dumps(data))
+    return str(path)
+
+
+def good(n=2, num_person=2):
+    return make_synthetic_annotations(n, seed=0, num_person=num_person)
+
+
+class _CreatesAFile:
+    """Its unpickling would create a file (a stand-in for running code)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))
+
+
+def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path):
+    target = tmp_path / 'pwned.txt'
+    path = tmp_path / 'evil.pkl'
+    path.write_bytes(pickle.dumps(dict(annotations=[_CreatesAFile(
+        str(target))])))
+    with pytest.raises(UnsafePickleError) as err:
+        safe_load(str(path))
+    assert str(path) in str(err.value)
+    assert 'io.open' in str(err.value) or 'builtins.open' in str(err.value)
+    assert not target.exists()
+    with pytest.raises(UnsafePickleError):
+        PSTLSkeletonDataset(str(path), pipeline=[])
+    assert not target.exists()
+
+
+def test_numpy_data_loads_through_every_protocol(tmp_path):
+    anns = good(1)
+    for protocol in (2, 4, 5):
+        path = tmp_path / f'p{protocol}.pkl'
+        path.write_bytes(
+            pickle.dumps(dict(annotations=anns), protocol=protocol))
+        loaded = safe_load(str(path))['annotations']
+        assert np.array_equal(loaded[3]['keypoint'], anns[3]['keypoint'])
+
+
+def test_split_selection_and_sample_dict(tmp_path):
+    anns = good(2, num_person=1)
+    names = [a['frame_dir'] for a in anns]
+    path = write(tmp_path, anns, dict(train=names[:15], test=names[15:]))
+    dataset = PSTLSkeletonDataset(path, pipeline=[], split='test',
+                                  num_classes=10)
+    assert len(dataset) == 5
+    info = dataset.get_data_info(0)
+    assert info['frame_dir'] == names[15]
+    assert info['keypoint'].shape == (2, 50, 25, 3)  # padded to 2 persons
+    assert info['keypoint'].dtype == np.float32
+    assert not info['keypoint'][1].any()
+    assert info['label'] == anns[15]['label']
+
+
+@pytest.mark.parametrize('corrupt,message', [
+    (lambda a: a[3].update(keypoint=np.zeros((2, 50, 20, 3), np.float32)),
+     r"sample 3 \('synthetic_kick_left_0000'\): keypoint has shape "
+     r"\(2, 50, 20, 3\), expected \(M, T, 25, 3\) for layout 'nturgb\+d'"),
+    (lambda a: a[2]['keypoint'].__setitem__((0, 7, 4, 1), np.nan),
+     r'sample 2 .*NaN/inf \(first at person, frame, joint, coord = '
+     r'\[0, 7, 4, 1\]\)'),
+    (lambda a: a[5].update(label=60), r'sample 5 .*label 60 out of range'),
+    (lambda a: a[4].update(frame_dir=a[1]['frame_dir']),
+     r'sample 4 .*duplicate sample name \(also sample 1\)'),
+    (lambda a: a[0].update(keypoint=np.zeros((2, 0, 25, 3), np.float32)),
+     r'sample 0 .*no persons or frames'),
+])
+def test_bad_samples_are_named(tmp_path, corrupt, message):
+    anns = good(1)
+    corrupt(anns)
+    path = write(tmp_path, anns)
+    with pytest.raises(SkeletonDataError, match=message) as err:
+        PSTLSkeletonDataset(path, pipeline=[], num_classes=60)
+    assert path in str(err.value)
+
+
+def test_missing_split_and_file(tmp_path):
+    path = write(tmp_path, good(1), dict(train=[]))
+    with pytest.raises(SkeletonDataError,
+                       match=r"no split 'xsub_val' \(splits in the file: "
+                       r"\['train'\]\)"):
+        PSTLSkeletonDataset(path, pipeline=[], split='xsub_val')
+    with pytest.raises(FileNotFoundError, match='run the converter'):
+        PSTLSkeletonDataset(
+            str(tmp_path / 'nope.pkl'), pipeline=[],
+            missing_hint='run the converter')
+
+
+def test_bone_and_motion_streams(tmp_path):
+    anns = good(1)
+    path = write(tmp_path, anns)
+    joint = PSTLSkeletonDataset(path, pipeline=[])[3]['keypoint']
+    bone = PSTLSkeletonDataset(path, pipeline=[], stream='bone')[3]
+    motion = PSTLSkeletonDataset(path, pipeline=[], stream='motion')[3]
+    # bone of the left hand tip (joint 22) is its offset from joint 23
+    np.testing.assert_allclose(bone['keypoint'][:, :, 21],
+                               joint[:, :, 21] - joint[:, :, 22], atol=1e-6)
+    assert not bone['keypoint'][:, :, 20].any()  # the root's bone is zero
+    np.testing.assert_allclose(motion['keypoint'][:, :-1],
+                               np.diff(joint, axis=1), atol=1e-6)
+    assert not motion['keypoint'][:, -1].any()
+    with pytest.raises(ValueError, match="unknown stream 'angle'"):
+        PSTLSkeletonDataset(path, pipeline=[], stream='angle')
+
+
+def test_kinect_v1_bone_uses_the_layout_table(tmp_path):
+    rng = np.random.default_rng(0)
+    kp = rng.normal(size=(1, 10, 20, 3)).astype(np.float32)
+    path = write(tmp_path, [dict(frame_dir='a', label=0, keypoint=kp)])
+    ds = PSTLSkeletonDataset(path, pipeline=[], layout='kinect_v1',
+                             num_person=1, stream='bone')
+    bone = ds[0]['keypoint']
+    # hand_right (11) hangs from wrist_right (10); hip_center (0) from spine
+    np.testing.assert_allclose(bone[0, :, 11], kp[0, :, 11] - kp[0, :, 10])
+    np.testing.assert_allclose(bone[0, :, 0], kp[0, :, 0] - kp[0, :, 1])
+    assert os.path.exists(path)
