@@ -141,3 +141,73 @@ def test_kinect_v1_bone_uses_the_layout_table(tmp_path):
     np.testing.assert_allclose(bone[0, :, 11], kp[0, :, 11] - kp[0, :, 10])
     np.testing.assert_allclose(bone[0, :, 0], kp[0, :, 0] - kp[0, :, 1])
     assert os.path.exists(path)
+
+
+def _write_both(tmp_path, anns):
+    from pstl_mm.datasets.writers import write_skeleton_dataset
+    names = [a['frame_dir'] for a in anns]
+    write_skeleton_dataset(
+        str(tmp_path), 'both', anns,
+        dict(xsub_train=names[:14], xsub_val=names[14:]))
+    return tmp_path
+
+
+def test_pickle_and_arrays_give_identical_samples(tmp_path):
+    anns = good(2)
+    _write_both(tmp_path, anns)
+    from_pkl = PSTLSkeletonDataset(
+        str(tmp_path / 'both.pkl'), pipeline=[], split='xsub_val')
+    from_npy = PSTLSkeletonDataset(
+        str(tmp_path / 'xsub' / 'val_data_joint.npy'), pipeline=[],
+        label_file=str(tmp_path / 'xsub' / 'val_label.pkl'))
+    assert len(from_pkl) == len(from_npy) == 6
+    assert isinstance(from_npy._open_array(), np.memmap)
+    for i in range(6):
+        a, b = from_pkl[i], from_npy[i]
+        assert a['frame_dir'] == b['frame_dir'] and a['label'] == b['label']
+        np.testing.assert_array_equal(a['keypoint'], b['keypoint'])
+    # pickling the dataset (spawned workers) does not copy the array
+    assert len(pickle.dumps(from_npy)) < 200_000
+
+
+def test_array_layout_errors(tmp_path):
+    anns = good(1)
+    _write_both(tmp_path, anns)
+    npy = str(tmp_path / 'xsub' / 'train_data_joint.npy')
+    labels = tmp_path / 'xsub' / 'train_label.pkl'
+    names, values = pickle.loads(labels.read_bytes())
+    labels.write_bytes(pickle.dumps((names, values[:-1])))
+    with pytest.raises(SkeletonDataError,
+                       match=r'10 samples but 9 labels and 10 names'):
+        PSTLSkeletonDataset(npy, pipeline=[], label_file=str(labels))
+    with pytest.raises(SkeletonDataError, match='needs label_file'):
+        PSTLSkeletonDataset(npy, pipeline=[])
+    labels.write_bytes(pickle.dumps((names, values)))
+    data = np.load(npy)
+    data[4, 1, 7, 3, 0] = np.inf
+    np.save(npy, data)
+    ds = PSTLSkeletonDataset(npy, pipeline=[], label_file=str(labels))
+    with pytest.raises(SkeletonDataError,
+                       match=r'train_data_joint.npy, sample 4 .*NaN/inf'):
+        ds[4]
+
+
+def test_label_fraction_per_class_and_seeded(tmp_path):
+    anns = good(13)  # 13 per class, 10 classes
+    path = write(tmp_path, anns)
+    ds = PSTLSkeletonDataset(path, pipeline=[], label_fraction=0.1,
+                             label_seed=4)
+    counts = np.bincount([ds.get_data_info(i)['label']
+                          for i in range(len(ds))])
+    assert counts.tolist() == [1] * 10  # round(1.3) = 1
+    ds10 = PSTLSkeletonDataset(path, pipeline=[], label_fraction=0.25,
+                               label_seed=4)
+    assert len(ds10) == 30  # round(3.25) = 3 per class
+    same = PSTLSkeletonDataset(path, pipeline=[], label_fraction=0.25,
+                               label_seed=4)
+    other = PSTLSkeletonDataset(path, pipeline=[], label_fraction=0.25,
+                                label_seed=5)
+    assert same.labelled_subset == ds10.labelled_subset
+    assert other.labelled_subset != ds10.labelled_subset
+    tiny = PSTLSkeletonDataset(path, pipeline=[], label_fraction=0.01)
+    assert len(tiny) == 10  # at least one per class

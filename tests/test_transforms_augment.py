@@ -303,3 +303,24 @@ def test_registered_and_buildable():
         transform = build(dict(cfg, seed=0))
         assert type(transform).__name__ == cfg['type']
         assert cfg['type'] in repr(transform)
+
+
+def test_share_batch_draws_once_per_group_of_samples():
+    """The authors' mode: one set of parameters per batch."""
+    from pstl_mm.datasets.transforms import SkeletonRotate
+    rot = SkeletonRotate(seed=3)
+    rot.set_share_batch(4)
+    base = np.random.default_rng(0).normal(size=(1, 5, 25, 3)).astype(
+        np.float32)
+    outs = []
+    for i in range(8):
+        results = dict(keypoint=base.copy(), sample_idx=100 + 7 * i)
+        outs.append(rot(results)['keypoint'])
+    for i in (1, 2, 3):
+        np.testing.assert_array_equal(outs[i], outs[0])
+        np.testing.assert_array_equal(outs[4 + i], outs[4])
+    assert not np.allclose(outs[0], outs[4])
+    per_sample = SkeletonRotate(seed=3)
+    a = per_sample(dict(keypoint=base.copy(), sample_idx=1))['keypoint']
+    b = per_sample(dict(keypoint=base.copy(), sample_idx=2))['keypoint']
+    assert not np.allclose(a, b)

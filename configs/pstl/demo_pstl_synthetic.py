@@ -17,7 +17,6 @@ train_dataloader = dict(
     num_workers=0,
     dataset=dict(
         ann_file=ann_file,
-        split='train',
         num_person=1,
         missing_hint='Make it first: python tools/data/make_demo_data.py'))
 

@@ -1,6 +1,6 @@
 """Skeleton sequences for PSTL, loaded safely and validated."""
 import os.path as osp
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Union
 
 import numpy as np
 from mmaction.datasets import BaseActionDataset
@@ -43,23 +43,33 @@ def stream_transforms(stream: str, layout: str) -> List[BaseTransform]:
 
 @DATASETS.register_module()
 class PSTLSkeletonDataset(BaseActionDataset):
-    """Skeleton clips from an MMAction2/pyskl annotation pickle.
+    """Skeleton clips from an annotation pickle or CrosSCLR-style arrays.
 
-    The file holds ``{'split': {name: [frame_dir, ...]}, 'annotations':
-    [{'frame_dir', 'label', 'keypoint' (M, T, V, C), 'total_frames'}, ...]}``
-    (e.g. MMAction2's ``ntu60_3d.pkl`` or the output of this package's
-    converters). It is read with a restricted unpickler (containers and
-    numpy arrays only) and every sample is validated at load time; errors
-    name the file and the sample.
+    Two layouts, with the same sample dict out:
+
+    * an MMAction2/pyskl annotation pickle ``{'split': {name: [frame_dir,
+      ...]}, 'annotations': [{'frame_dir', 'label', 'keypoint' (M, T, V, C),
+      ...}, ...]}`` (e.g. MMAction2's ``ntu60_3d.pkl`` or the output of this
+      package's converters), every sample validated at load time;
+    * the CrosSCLR/AimCLR layout: ``ann_file`` a ``*_data_joint.npy``
+      (N, C, T, V, M) array, memory-mapped (``allow_pickle=False``), and
+      ``label_file`` a ``*_label.pkl`` holding ``(names, labels)``; names and
+      labels are validated at load time, coordinates when a sample is read.
+
+    Pickles are read with a restricted unpickler (containers and numpy
+    arrays only); every error names the file, the sample and the problem.
 
     Each sample dict carries ``keypoint`` (num_person, T, V, C) float32
     (persons padded with zeros or truncated), ``label``, ``frame_dir``,
     ``total_frames`` and ``layout``.
 
     Args:
-        ann_file (str): The annotation pickle.
+        ann_file (str): The annotation pickle, or a ``.npy`` array.
         pipeline (list): Transforms.
-        split (str, optional): Key of ``split`` to use; ``None`` takes all.
+        split (str, optional): Key of ``split`` to use (pickle only);
+            ``None`` takes all.
+        label_file (str, optional): ``(names, labels)`` pickle of a ``.npy``
+            ``ann_file``.
         layout (str): Skeleton layout; V must match it.
         stream (str): ``'joint'``, ``'bone'`` or ``'motion'``: the stream is
             computed from the joints before ``pipeline``.
@@ -68,6 +78,11 @@ class PSTLSkeletonDataset(BaseActionDataset):
         num_classes (int, optional): Labels must lie in [0, num_classes).
         missing_hint (str, optional): Appended to the error when
             ``ann_file`` does not exist (e.g. the converter to run).
+        label_fraction (float, optional): Keep a labelled subset of this
+            fraction per class: ``max(1, round(p * n_c))`` samples of class
+            c, drawn with ``label_seed`` (semi-supervised protocols). Its
+            names are in :attr:`labelled_subset`.
+        label_seed (int): Seed of that draw. Defaults to 0.
         **kwargs: Passed to :class:`BaseActionDataset`.
     """
 
@@ -75,14 +90,25 @@ class PSTLSkeletonDataset(BaseActionDataset):
                  ann_file: str,
                  pipeline: List[Union[dict, Callable]],
                  split: Optional[str] = None,
+                 label_file: Optional[str] = None,
                  layout: str = 'nturgb+d',
                  stream: str = 'joint',
                  num_person: int = 2,
                  in_channels: int = 3,
                  num_classes: Optional[int] = None,
                  missing_hint: Optional[str] = None,
+                 label_fraction: Optional[float] = None,
+                 label_seed: int = 0,
                  **kwargs) -> None:
+        if label_fraction is not None and not 0 < label_fraction <= 1:
+            raise ValueError(f'label_fraction must be in (0, 1], got '
+                             f'{label_fraction}')
         self.split = split
+        self.label_file = label_file
+        self.label_fraction = label_fraction
+        self.label_seed = label_seed
+        self.labelled_subset: Optional[List[str]] = None
+        self._array: Optional[np.ndarray] = None
         self.layout = get_layout(layout)
         self.num_person = num_person
         self.in_channels = in_channels
@@ -106,11 +132,20 @@ class PSTLSkeletonDataset(BaseActionDataset):
         return SkeletonDataError(f'{where}: {msg}')
 
     def load_data_list(self) -> List[dict]:
-        """Load, select the split, and validate every sample."""
+        """Load, select the split, validate, and take the labelled subset."""
         if not osp.isfile(self.ann_file):
             hint = f' {self.missing_hint}' if self.missing_hint else ''
             raise FileNotFoundError(
                 f'annotation file {self.ann_file} does not exist.{hint}')
+        if self.ann_file.endswith('.npy'):
+            data_list = self._load_arrays()
+        else:
+            data_list = self._load_pickle()
+        if self.label_fraction is not None:
+            data_list = self._labelled(data_list)
+        return data_list
+
+    def _load_pickle(self) -> List[dict]:
         data = safe_load(self.ann_file)
         if not isinstance(data, dict) or not isinstance(
                 data.get('annotations'), list):
@@ -126,39 +161,94 @@ class PSTLSkeletonDataset(BaseActionDataset):
             wanted = set(splits[self.split])
             annotations = [a for a in annotations
                            if a.get('frame_dir') in wanted]
-        return self.validate(annotations)
-
-    def validate(self, annotations: Sequence[dict]) -> List[dict]:
-        """Check every sample; return the data list.
-
-        Raises:
-            SkeletonDataError: naming the file, sample index and problem:
-                wrong rank/shape for the layout, NaN/inf, zero frames, label
-                out of range, duplicate sample name.
-        """
-        v, c = self.layout.num_joints, self.in_channels
-        seen = {}
         data_list = []
         for i, ann in enumerate(annotations):
             name = ann.get('frame_dir') if isinstance(ann, dict) else None
             if not isinstance(ann, dict) or 'keypoint' not in ann:
                 raise self._error("not a dict with 'keypoint'", i, name)
             kp = ann['keypoint']
-            if not isinstance(kp, np.ndarray) or kp.ndim != 4 or \
-                    kp.shape[2] != v or kp.shape[3] != c:
-                shape = getattr(kp, 'shape', type(kp).__name__)
-                raise self._error(
-                    f'keypoint has shape {shape}, expected (M, T, {v}, {c}) '
-                    f'for layout {self.layout.name!r}', i, name)
-            if kp.shape[0] == 0 or kp.shape[1] == 0:
-                raise self._error(f'keypoint has no persons or frames '
-                                  f'(shape {kp.shape})', i, name)
-            if not np.isfinite(kp).all():
-                bad = np.argwhere(~np.isfinite(kp))[0].tolist()
-                raise self._error(
-                    f'keypoint holds NaN/inf (first at person, frame, joint, '
-                    f'coord = {bad})', i, name)
-            label = ann.get('label')
+            self._check_keypoint(kp, i, name)
+            data_list.append(
+                dict(
+                    frame_dir=name,
+                    label=ann.get('label'),
+                    keypoint=kp,
+                    total_frames=int(kp.shape[1]),
+                    layout=self.layout.name))
+        return self._check_labels_and_names(data_list)
+
+    def _load_arrays(self) -> List[dict]:
+        if self.label_file is None:
+            raise self._error('a .npy ann_file needs label_file, the '
+                              '(names, labels) pickle beside it')
+        if not osp.isfile(self.label_file):
+            raise FileNotFoundError(
+                f'label file {self.label_file} does not exist')
+        labels = safe_load(self.label_file)
+        if not (isinstance(labels, (tuple, list)) and len(labels) == 2):
+            raise SkeletonDataError(
+                f'{self.label_file}: expected (names, labels), got '
+                f'{type(labels).__name__}')
+        names, labels = list(labels[0]), list(labels[1])
+        array = self._open_array()
+        v, c = self.layout.num_joints, self.in_channels
+        if array.ndim != 5 or array.shape[1] != c or array.shape[3] != v:
+            raise self._error(
+                f'array has shape {array.shape}, expected (N, {c}, T, {v}, '
+                f'M) for layout {self.layout.name!r}')
+        if not (len(names) == len(labels) == array.shape[0]):
+            raise self._error(
+                f'{len(array)} samples but {len(labels)} labels and '
+                f'{len(names)} names in {self.label_file}')
+        if array.shape[2] == 0 or array.shape[4] == 0:
+            raise self._error(f'array has no frames or persons '
+                              f'(shape {array.shape})')
+        data_list = [
+            dict(
+                frame_dir=name,
+                label=label,
+                array_index=i,
+                total_frames=int(array.shape[2]),
+                layout=self.layout.name)
+            for i, (name, label) in enumerate(zip(names, labels))
+        ]
+        return self._check_labels_and_names(data_list)
+
+    def _open_array(self) -> np.ndarray:
+        """The memory-mapped (N, C, T, V, M) array of a ``.npy`` ann_file."""
+        if self._array is None:
+            self._array = np.load(
+                self.ann_file, mmap_mode='r', allow_pickle=False)
+        return self._array
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state['_array'] = None  # re-opened (memory-mapped) where used
+        return state
+
+    def _check_keypoint(self, kp, index: int, name: Optional[str]) -> None:
+        """Raise unless ``kp`` is a finite (M, T, V, C) array."""
+        v, c = self.layout.num_joints, self.in_channels
+        if not isinstance(kp, np.ndarray) or kp.ndim != 4 or \
+                kp.shape[2] != v or kp.shape[3] != c:
+            shape = getattr(kp, 'shape', type(kp).__name__)
+            raise self._error(
+                f'keypoint has shape {shape}, expected (M, T, {v}, {c}) '
+                f'for layout {self.layout.name!r}', index, name)
+        if kp.shape[0] == 0 or kp.shape[1] == 0:
+            raise self._error(f'keypoint has no persons or frames '
+                              f'(shape {kp.shape})', index, name)
+        if not np.isfinite(kp).all():
+            bad = np.argwhere(~np.isfinite(kp))[0].tolist()
+            raise self._error(
+                f'keypoint holds NaN/inf (first at person, frame, joint, '
+                f'coord = {bad})', index, name)
+
+    def _check_labels_and_names(self, data_list: List[dict]) -> List[dict]:
+        """Raise on a label out of range or a duplicate sample name."""
+        seen = {}
+        for i, info in enumerate(data_list):
+            name, label = info['frame_dir'], info['label']
             if not isinstance(label, (int, np.integer)) or label < 0 or (
                     self._label_bound is not None
                     and label >= self._label_bound):
@@ -170,19 +260,34 @@ class PSTLSkeletonDataset(BaseActionDataset):
                     f'duplicate sample name (also sample {seen[name]})', i,
                     name)
             seen[name] = i
-            data_list.append(
-                dict(
-                    frame_dir=name,
-                    label=int(label),
-                    keypoint=kp,
-                    total_frames=int(kp.shape[1]),
-                    layout=self.layout.name))
+            info['label'] = int(label)
         return data_list
+
+    def _labelled(self, data_list: List[dict]) -> List[dict]:
+        """The per-class labelled subset (semi-supervised protocols)."""
+        rng = np.random.default_rng(self.label_seed)
+        labels = np.array([info['label'] for info in data_list])
+        chosen = []
+        for label in np.unique(labels):
+            members = np.flatnonzero(labels == label)
+            count = max(1, int(np.floor(self.label_fraction * len(members) +
+                                        0.5)))
+            chosen += rng.choice(members, size=count, replace=False).tolist()
+        chosen.sort()
+        subset = [data_list[i] for i in chosen]
+        self.labelled_subset = [info['frame_dir'] for info in subset]
+        return subset
 
     def get_data_info(self, idx: int) -> dict:
         """Sample ``idx`` with ``num_person`` persons, float32."""
         info = super().get_data_info(idx)
-        kp = info['keypoint'].astype(np.float32, copy=False)
+        if 'array_index' in info:
+            index = info.pop('array_index')
+            kp = np.asarray(self._open_array()[index]).transpose(3, 1, 2, 0)
+            self._check_keypoint(kp, index, info['frame_dir'])
+        else:
+            kp = info['keypoint']
+        kp = kp.astype(np.float32, copy=False)
         m = kp.shape[0]
         if m < self.num_person:
             pad = np.zeros((self.num_person - m, ) + kp.shape[1:], kp.dtype)

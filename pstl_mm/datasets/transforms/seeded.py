@@ -30,6 +30,12 @@ class SeededTransform(BaseTransform):
     * Without ``sample_idx`` (a transform used on its own), draws continue
       one sequential stream seeded by ``(seed, stream)``.
 
+    * With ``share_batch=B > 0`` (the authors' behaviour: one draw per
+      batch), consecutive groups of B calls in a process share one
+      generator seeded by ``(seed, epoch, worker, group, stream)``. A data
+      loader worker loads whole batches one after the other, so with B equal
+      to the batch size every sample of a batch gets the same parameters.
+
     ``seed`` defaults to ``torch.initial_seed()`` when the transform is
     built, i.e. the run's ``randomness.seed`` once MMEngine's runner has set
     it. The *stream* is the class name and, inside a :class:`MultiView`, the
@@ -37,10 +43,15 @@ class SeededTransform(BaseTransform):
 
     Args:
         seed (int, optional): Fixed seed; ``None`` takes the run's seed.
+        share_batch (int): Share one draw among this many consecutive
+            samples (the batch size); 0 draws per sample. Defaults to 0.
     """
 
-    def __init__(self, seed: Optional[int] = None) -> None:
+    def __init__(self,
+                 seed: Optional[int] = None,
+                 share_batch: int = 0) -> None:
         self.seed = int(torch.initial_seed()) if seed is None else int(seed)
+        self.set_share_batch(share_batch)
         self._stream: Tuple[int, ...] = (zlib.crc32(
             type(self).__name__.encode()), )
         self._sequential: Optional[np.random.Generator] = None
@@ -51,6 +62,15 @@ class SeededTransform(BaseTransform):
         self._stream = (zlib.crc32(type(self).__name__.encode()), ) + tuple(
             int(s) for s in stream)
         self._sequential = None
+
+    def set_share_batch(self, share_batch: int) -> None:
+        """Share one draw among ``share_batch`` consecutive samples."""
+        if share_batch < 0:
+            raise ValueError(f'{type(self).__name__}: share_batch must be '
+                             f'>= 0, got {share_batch}')
+        self.share_batch = int(share_batch)
+        self._calls = 0
+        self._calls_epoch: Optional[int] = None
 
     def reseed(self, seed: int) -> None:
         """Restart the generator from ``seed``."""
@@ -70,15 +90,30 @@ class SeededTransform(BaseTransform):
     def __call__(self, results: Dict) -> Optional[Dict]:
         """Run :meth:`transform` with the sample's own generator."""
         sample_idx = results.get('sample_idx')
-        if sample_idx is None:
+        if self.share_batch > 0:
+            self._call_rng = self._batch_rng()
+        elif sample_idx is not None:
+            self._call_rng = np.random.default_rng(
+                [self.seed, _current_epoch(),
+                 int(sample_idx), *self._stream])
+        else:
             return super().__call__(results)
-        self._call_rng = np.random.default_rng(
-            [self.seed, _current_epoch(),
-             int(sample_idx), *self._stream])
         try:
             return super().__call__(results)
         finally:
             self._call_rng = None
+
+    def _batch_rng(self) -> np.random.Generator:
+        """The generator shared by the current group of ``share_batch``."""
+        epoch = _current_epoch()
+        if epoch != self._calls_epoch:
+            self._calls, self._calls_epoch = 0, epoch
+        group = self._calls // self.share_batch
+        self._calls += 1
+        info = torch.utils.data.get_worker_info()
+        worker = -1 if info is None else info.id
+        return np.random.default_rng(
+            [self.seed, epoch, worker + 1, group, *self._stream])
 
     def _where(self, results: Dict) -> str:
         """``'<class> on sample <frame_dir>'``, for error messages."""

@@ -23,9 +23,15 @@ class MultiView(BaseTransform):
 
     Args:
         views (dict[str, list[dict]]): View name -> transform configs.
+        share_batch (int): 0 (default) draws every random parameter per
+            sample; the batch size draws one set per batch for every seeded
+            transform inside, as the authors' code does (see
+            :class:`SeededTransform`).
     """
 
-    def __init__(self, views: Dict[str, List[dict]]) -> None:
+    def __init__(self,
+                 views: Dict[str, List[dict]],
+                 share_batch: int = 0) -> None:
         if not views:
             raise ValueError('MultiView needs at least one view')
         self.pipelines = {}
@@ -34,6 +40,7 @@ class MultiView(BaseTransform):
             for position, transform in enumerate(pipeline.transforms):
                 if isinstance(transform, SeededTransform):
                     transform.set_stream(v, position)
+                    transform.set_share_batch(share_batch)
             self.pipelines[name] = pipeline
 
     @property

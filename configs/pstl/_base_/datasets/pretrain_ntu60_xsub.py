@@ -17,6 +17,10 @@ augment = [
 csm_view = augment + [
     dict(type='CentralSpatialMasking', num_masked=9, layout=layout)
 ]
+csm_reference_view = augment + [
+    dict(type='CentralSpatialMasking', mode='reference', num_draws=8,
+         layout=layout)
+]
 matm_view = augment + [
     dict(type='MotionAttentionTemporalMasking', num_attention=10,
          num_random=10)
