@@ -16,6 +16,7 @@ setup(
         'importlib_metadata',
         'setuptools<81',
         'matplotlib',
+        'scikit-learn',
         'tqdm',
     ],
     extras_require=dict(tests=['pytest']),

@@ -9,5 +9,7 @@ from . import compat  # noqa: F401  (must come first)
 from . import skeleton  # noqa: F401
 from .datasets import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
+from .evaluation import *  # noqa: F401,F403
+from .engine import *  # noqa: F401,F403
 
 __version__ = '0.1.0'

@@ -1,7 +1,9 @@
-"""Shared fixtures: the reference tensors of the authors' code."""
+"""Shared fixtures and helpers: the reference tensors of the authors' code,
+building and applying MMAction2 transforms to random skeleton samples."""
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -18,3 +20,55 @@ def reference():
         pytest.skip(f'reference vectors not found at {REFERENCE_FILE} '
                     '(set PSTL_SHARED_DIR to the folder holding reference/)')
     return torch.load(REFERENCE_FILE, map_location='cpu', weights_only=True)
+
+
+def build(cfg: dict):
+    """Build ``cfg`` from MMAction2's registry, whatever scope is current.
+
+    Args:
+        cfg (dict): A transform config (``type`` and arguments).
+
+    Returns:
+        The transform.
+    """
+    from mmaction.registry import TRANSFORMS
+    from mmengine.registry import DefaultScope
+
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        return TRANSFORMS.build(cfg)
+
+
+def make_sample(m: int = 2, t: int = 50, v: int = 25, c: int = 3,
+                seed: int = 0, name: str = 'S001C001P001R001A001') -> dict:
+    """A sample dict with a random normal keypoint array.
+
+    Args:
+        m (int): Persons.
+        t (int): Frames.
+        v (int): Joints.
+        c (int): Coordinates.
+        seed (int): Seed of the keypoints.
+        name (str): ``frame_dir``.
+
+    Returns:
+        dict: ``keypoint`` (m, t, v, c) float32, ``frame_dir`` and
+        ``label`` 3.
+    """
+    rng = np.random.default_rng(seed)
+    keypoint = rng.normal(size=(m, t, v, c)).astype(np.float32)
+    return dict(keypoint=keypoint, frame_dir=name, label=3)
+
+
+def run(transform, sample: dict) -> dict:
+    """Apply ``transform`` to a copy of ``sample``; return the result.
+
+    Args:
+        transform (callable): The transform.
+        sample (dict): Left unchanged (its keypoint array is copied).
+
+    Returns:
+        dict: The transformed copy.
+    """
+    copy = dict(sample)
+    copy['keypoint'] = sample['keypoint'].copy()
+    return transform(copy)

@@ -3,8 +3,6 @@ from math import comb
 
 import numpy as np
 import pytest
-from mmaction.registry import TRANSFORMS
-from mmengine.registry import DefaultScope
 from scipy.stats import chisquare
 
 from pstl_mm.datasets.transforms import (CentralSpatialMasking,
@@ -15,27 +13,11 @@ from pstl_mm.datasets.transforms.masking import (lowest_motion_frames,
                                                  motion_attention)
 from pstl_mm.skeleton import get_layout
 
+from .conftest import build, make_sample, run
+
 NTU = get_layout('nturgb+d')
 NTU_DEGREES = np.array([3, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2,
                         2, 1, 4, 1, 2, 1, 2])
-
-
-def build(cfg):
-    """Build ``cfg`` from MMAction2's registry, whatever scope is current."""
-    with DefaultScope.overwrite_default_scope('mmaction'):
-        return TRANSFORMS.build(cfg)
-
-
-def make_sample(m=2, t=50, v=25, c=3, seed=0, name='S001C001P001R001A001'):
-    rng = np.random.default_rng(seed)
-    keypoint = rng.normal(size=(m, t, v, c)).astype(np.float32)
-    return dict(keypoint=keypoint, frame_dir=name, label=3)
-
-
-def run(transform, sample):
-    copy = dict(sample)
-    copy['keypoint'] = sample['keypoint'].copy()
-    return transform(copy)
 
 
 # Tiny sample: the spatial masks read only V.

@@ -6,8 +6,9 @@ CrosSCLR/AimCLR/PSTL preprocessing of one clip (M, T, V, C):
 2. every frame is made relative to the centre joint of the first person
    (NTU joint 21, the spine shoulder); persons that are all zero in a frame
    stay zero;
-3. the sequence is rotated so that the shoulders of the first person in the
-   first valid frame (right shoulder -> left shoulder) are parallel to +x;
+3. the sequence is rotated so that, for the first person in the first valid
+   frame, ``right shoulder - left shoulder`` points along +x (the bone
+   between the shoulders parallel to the x axis);
 4. the valid frames are resized to ``num_frames`` by linear interpolation
    (``torch.nn.functional.interpolate(mode='linear', align_corners=False)``).
 """
@@ -72,7 +73,7 @@ def resize_frames(keypoint: np.ndarray, num_frames: int) -> np.ndarray:
     hi = np.minimum(lo + 1, t - 1)
     w = (src - lo)[None, :, None, None]
     out = keypoint[:, lo] * (1 - w) + keypoint[:, hi] * w
-    return out.astype(np.float32)
+    return np.ascontiguousarray(out, dtype=np.float32)
 
 
 def normalize_sequence(keypoint: np.ndarray,

@@ -1,4 +1,5 @@
 """Skeleton sequences for PSTL, loaded safely and validated."""
+import mmap
 import os.path as osp
 from typing import Callable, List, Optional, Union
 
@@ -221,6 +222,22 @@ class PSTLSkeletonDataset(BaseActionDataset):
                 self.ann_file, mmap_mode='r', allow_pickle=False)
         return self._array
 
+    def _release_pages(self, index: int) -> None:
+        """Drop the mapped pages of sample ``index`` from this process.
+
+        The sample has been copied; without this, every page read stays in
+        the process's resident memory until the whole file is resident.
+        """
+        array = self._array
+        mm = getattr(array, '_mmap', None)
+        if mm is None or not hasattr(mm, 'madvise'):
+            return
+        base = array.offset - array.offset % mmap.ALLOCATIONGRANULARITY
+        begin = array.offset - base + index * array.strides[0]
+        end = min(begin + array.strides[0], len(mm))
+        begin -= begin % mmap.PAGESIZE
+        mm.madvise(mmap.MADV_DONTNEED, begin, end - begin)
+
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state['_array'] = None  # re-opened (memory-mapped) where used
@@ -283,7 +300,8 @@ class PSTLSkeletonDataset(BaseActionDataset):
         info = super().get_data_info(idx)
         if 'array_index' in info:
             index = info.pop('array_index')
-            kp = np.asarray(self._open_array()[index]).transpose(3, 1, 2, 0)
+            kp = np.array(self._open_array()[index]).transpose(3, 1, 2, 0)
+            self._release_pages(index)
             self._check_keypoint(kp, index, info['frame_dir'])
         else:
             kp = info['keypoint']

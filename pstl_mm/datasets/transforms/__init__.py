@@ -7,6 +7,7 @@ from .augment import (SkeletonFlip, SkeletonRotate, SkeletonShear,
                       TemporalPadCrop)
 from .masking import (CentralSpatialMasking, MotionAttentionTemporalMasking,
                       RandomSpatialMasking, RandomTemporalMasking)
+from .occlusion import PartialBodyOcclusion
 from .seeded import SeededTransform
 from .views import MultiView
 
@@ -24,4 +25,6 @@ __all__ = [
     'RandomTemporalMasking',
     # views.py
     'MultiView',
+    # occlusion.py
+    'PartialBodyOcclusion',
 ]

@@ -14,9 +14,11 @@ train_pipeline = [
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs'),
 ]
+# The sample names go into the results (tools/test.py --dump) so that
+# tools/fuse_streams.py can check that the streams' samples line up.
 test_pipeline = [
     dict(type='FormatGCNInput', num_person=2),
-    dict(type='PackActionInputs'),
+    dict(type='PackActionInputs', meta_keys=('frame_dir', )),
 ]
 dataset_common = dict(
     type=dataset_type,

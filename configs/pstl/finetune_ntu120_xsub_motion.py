@@ -1,0 +1,10 @@
+# Finetuning on ntu120_xsub, motion stream, from the motion pretraining.
+_base_ = ['./finetune_ntu120_xsub.py']
+
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            checkpoint='work_dirs/pstl_ntu120_xsub_motion/epoch_150.pth')))
+train_dataloader = dict(dataset=dict(stream='motion'))
+val_dataloader = dict(dataset=dict(stream='motion'))
+test_dataloader = val_dataloader

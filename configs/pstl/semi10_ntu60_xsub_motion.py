@@ -1,0 +1,10 @@
+# Semi-supervised finetuning (10% labels) on ntu60_xsub, motion stream, from the motion pretraining.
+_base_ = ['./semi10_ntu60_xsub.py']
+
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            checkpoint='work_dirs/pstl_ntu60_xsub_motion/epoch_150.pth')))
+train_dataloader = dict(dataset=dict(stream='motion'))
+val_dataloader = dict(dataset=dict(stream='motion'))
+test_dataloader = val_dataloader

@@ -1,0 +1,10 @@
+# Semi-supervised finetuning (10% labels) on pku2_xsub, bone stream, from the bone pretraining.
+_base_ = ['./semi10_pku2_xsub.py']
+
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            checkpoint='work_dirs/pstl_pku2_xsub_bone/epoch_150.pth')))
+train_dataloader = dict(dataset=dict(stream='bone'))
+val_dataloader = dict(dataset=dict(stream='bone'))
+test_dataloader = val_dataloader

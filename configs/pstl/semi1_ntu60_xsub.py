@@ -1,0 +1,4 @@
+# Semi-supervised finetuning with 1% of the labels (at least one per class).
+_base_ = ['./semi10_ntu60_xsub.py']
+
+train_dataloader = dict(dataset=dict(label_fraction=0.01))

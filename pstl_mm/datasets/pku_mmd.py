@@ -1,0 +1,444 @@
+"""PKU-MMD (part I and part II) skeletons -> PSTL clips.
+
+The raw release holds, per video (e.g. ``0002-L`` in part I, ``A01N01-L`` in
+part II):
+
+* a skeleton text file ``<video>.txt``: one line per frame, 150 numbers
+  separated by white space = 2 persons x 25 joints (Kinect v2, NTU order) x
+  (x, y, z); the second person is all zero when absent;
+* a label text file ``<video>.txt``: one line per action instance,
+  ``label,start,end,confidence`` with a 1-based label and ``start``/``end``
+  the first and last frame of the instance (inclusive). Frames are counted
+  from 0 as the lines of the skeleton file;
+* the cross-subject split file (``cross-subject.txt`` in part I,
+  ``cross_subject_v2.txt`` in part II): a line ``Training videos:`` followed
+  by a comma-separated list of video ids, then a line ``Validataion videos:``
+  (sic; ``Validation videos:`` is accepted too) followed by the validation
+  ids.
+
+Every labelled interval becomes one clip ``f'{video}_{k:03d}'`` (``k``: the
+0-based index of the interval among the non-blank lines of the label file)
+of shape (2, T, 25, 3), preprocessed by
+:func:`~pstl_mm.datasets.preprocess.normalize_sequence` (layout
+``nturgb+d``). Intervals outside the video, empty intervals, intervals that
+cover an unreadable skeleton line and unreadable label lines are skipped
+with a reason (file and line for the unreadable ones).
+
+:func:`pstl_mm.datasets.writers.check_converted` verifies a written
+dataset (pickle, npy and label files).
+"""
+import os
+import os.path as osp
+import re
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+from tqdm import tqdm
+
+from .preprocess import normalize_sequence
+from .writers import ConversionSummary, write_skeleton_dataset
+
+LAYOUT = 'nturgb+d'
+NUM_PERSON = 2
+NUM_JOINTS = 25
+VALUES_PER_LINE = NUM_PERSON * NUM_JOINTS * 3
+NUM_CLASSES = {1: 51, 2: 41}
+BENCHMARK = 'xsub'
+SPLITS = (f'{BENCHMARK}_train', f'{BENCHMARK}_val')
+SPLIT_FILE_NAMES = {
+    1: ('cross-subject.txt', 'cross_subject.txt'),
+    2: ('cross_subject_v2.txt', 'cross-subject_v2.txt'),
+}
+# Folder names of the releases; used only to break ties when the raw
+# folder holds several candidate folders (discovery is by content).
+SKELETON_DIR_NAMES = ('PKU_Skeleton_Renew', 'skeleton', 'Skeleton',
+                      'skeleton_v2', 'Skeleton_v2', 'PKU_Skeleton_v2')
+LABEL_DIR_NAMES = ('Train_Label_PKU_final', 'label', 'Label',
+                   'Label_PKUMMD', 'Label_PKUMMD_v2', 'label_v2')
+
+_TRAIN_HEADER = re.compile(r'^\s*training\s+videos\s*:', re.I | re.M)
+_VAL_HEADER = re.compile(r'^\s*valid(?:ation|ataion)\s+videos\s*:',
+                         re.I | re.M)
+
+
+class PKUMMDFormatError(ValueError):
+    """A PKU-MMD input file or folder is missing or malformed."""
+
+
+def dataset_name(part: int) -> str:
+    """Stem of the annotation pickle of ``part`` (``pku1_pstl``)."""
+    return f'pku{part}_pstl'
+
+
+def _check_part(part: int) -> None:
+    if part not in NUM_CLASSES:
+        raise ValueError(f'PKU-MMD part must be 1 or 2, got {part!r}')
+
+
+def parse_split_file(path: str) -> Tuple[List[str], List[str]]:
+    """Read the training and validation video ids of a split file.
+
+    Args:
+        path (str): ``cross-subject.txt`` / ``cross_subject_v2.txt``.
+
+    Returns:
+        tuple[list[str], list[str]]: Training ids, validation ids, in file
+        order.
+
+    Raises:
+        PKUMMDFormatError: a header is missing, a list is empty or a video
+            is in both lists (the message names the file).
+    """
+    with open(path, 'r', encoding='utf-8', errors='replace') as f:
+        text = f.read()
+    train = _TRAIN_HEADER.search(text)
+    val = _VAL_HEADER.search(text)
+    if train is None or val is None:
+        missing = 'Training videos:' if train is None else \
+            'Validation videos: (or Validataion videos:)'
+        raise PKUMMDFormatError(
+            f'{path}: not a PKU-MMD split file, no line {missing!r}')
+    if val.start() < train.start():
+        raise PKUMMDFormatError(
+            f'{path}: the validation list comes before the training list')
+
+    def ids(chunk: str) -> List[str]:
+        return [v for v in re.split(r'[,\s]+', chunk) if v]
+
+    train_ids = ids(text[train.end():val.start()])
+    val_ids = ids(text[val.end():])
+    for name, lst in (('training', train_ids), ('validation', val_ids)):
+        if not lst:
+            raise PKUMMDFormatError(f'{path}: the {name} video list is empty')
+        dup = sorted({v for v in lst if lst.count(v) > 1})
+        if dup:
+            raise PKUMMDFormatError(
+                f'{path}: {name} videos listed twice: {dup[:5]}')
+    both = sorted(set(train_ids) & set(val_ids))
+    if both:
+        raise PKUMMDFormatError(
+            f'{path}: videos in both the training and validation lists: '
+            f'{both[:5]}')
+    return train_ids, val_ids
+
+
+def find_split_file(raw_dir: str, part: int) -> str:
+    """Find the cross-subject split file of ``part`` under ``raw_dir``.
+
+    Raises:
+        PKUMMDFormatError: none or several found.
+    """
+    _check_part(part)
+    names = SPLIT_FILE_NAMES[part]
+    found = []
+    for root, _, files in os.walk(raw_dir, followlinks=True):
+        found += [osp.join(root, f) for f in files if f in names]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise PKUMMDFormatError(
+            f'{raw_dir}: no PKU-MMD part {part} split file '
+            f'({" or ".join(names)}) found; pass --split-file')
+    raise PKUMMDFormatError(
+        f'{raw_dir}: several split files found ({sorted(found)}); pass '
+        '--split-file')
+
+
+def _first_line(path: str) -> str:
+    with open(path, 'r', encoding='utf-8', errors='replace') as f:
+        for line in f:
+            if line.strip():
+                return line.strip()
+    return ''
+
+
+def _classify(line: str) -> Optional[str]:
+    """``'skeleton'``, ``'label'`` or ``None`` from a file's first line."""
+    if ',' in line and len(line.split(',')) in (3, 4):
+        return 'label'
+    if len(line.split()) == VALUES_PER_LINE:
+        return 'skeleton'
+    return None
+
+
+def find_data_dirs(raw_dir: str,
+                   video_ids: Iterable[str]) -> Dict[str, str]:
+    """Find the skeleton and label folders of ``video_ids`` under ``raw_dir``.
+
+    A folder qualifies when it holds ``<video>.txt`` files of the split; it
+    is a skeleton folder when such a file starts with a line of 150 numbers
+    and a label folder when it starts with a ``label,start,end,confidence``
+    line. Ties are broken by the release's folder names.
+
+    Returns:
+        dict: ``{'skeleton': folder, 'label': folder}``.
+
+    Raises:
+        PKUMMDFormatError: a kind of folder is missing or ambiguous.
+    """
+    ids = set(video_ids)
+    found: Dict[str, List[Tuple[int, str]]] = {'skeleton': [], 'label': []}
+    for root, _, files in os.walk(raw_dir, followlinks=True):
+        hits = sorted(f[:-4] for f in files
+                      if f.endswith('.txt') and f[:-4] in ids)
+        if not hits:
+            continue
+        kind = _classify(_first_line(osp.join(root, hits[0] + '.txt')))
+        if kind is not None:
+            found[kind].append((len(hits), root))
+    result = {}
+    names = dict(skeleton=SKELETON_DIR_NAMES, label=LABEL_DIR_NAMES)
+    for kind, option in (('skeleton', '--skeleton-dir'),
+                         ('label', '--label-dir')):
+        cands = found[kind]
+        if not cands:
+            raise PKUMMDFormatError(
+                f'{raw_dir}: no {kind} folder holding <video>.txt files of '
+                f'the split found; pass {option}')
+        best = max(n for n, _ in cands)
+        cands = [d for n, d in cands if n == best]
+        if len(cands) > 1:
+            named = [d for d in cands if osp.basename(d) in names[kind]]
+            if len(named) != 1:
+                raise PKUMMDFormatError(
+                    f'{raw_dir}: several {kind} folders found '
+                    f'({sorted(cands)}); pass {option}')
+            cands = named
+        result[kind] = cands[0]
+    return result
+
+
+def read_skeleton_file(path: str) -> Tuple[np.ndarray, Dict[int, str]]:
+    """Read a skeleton file.
+
+    Trailing blank lines are ignored; every other line is a frame.
+
+    Args:
+        path (str): ``<video>.txt`` of the skeleton folder.
+
+    Returns:
+        tuple: (T, 150) float64 frames (unreadable lines are zero) and
+        ``{0-based line index: what is wrong}`` for the unreadable lines.
+    """
+    with open(path, 'r', encoding='utf-8', errors='replace') as f:
+        lines = f.read().splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    data = np.zeros((len(lines), VALUES_PER_LINE), np.float64)
+    bad: Dict[int, str] = {}
+    rows, tokens = [], []
+    for i, line in enumerate(lines):
+        parts = line.split()
+        if len(parts) != VALUES_PER_LINE:
+            bad[i] = f'expected {VALUES_PER_LINE} numbers, got {len(parts)}'
+            continue
+        rows.append(i)
+        tokens.extend(parts)
+    try:
+        values = np.array(tokens, dtype=np.float64).reshape(
+            -1, VALUES_PER_LINE)
+    except ValueError:  # a token is not a number: find the lines
+        ok, good = [], []
+        for i in rows:
+            try:
+                good.append(np.array(lines[i].split(), dtype=np.float64))
+                ok.append(i)
+            except ValueError:
+                bad[i] = 'a value is not a number'
+        rows = ok
+        values = np.stack(good) if good else np.zeros(
+            (0, VALUES_PER_LINE))
+    data[rows] = values
+    for i in np.flatnonzero(~np.isfinite(data).all(axis=1)).tolist():
+        bad[i] = 'NaN or infinite value'
+        data[i] = 0
+    return data, bad
+
+
+def read_label_file(
+        path: str, num_classes: int
+) -> Tuple[List[Tuple[int, int, int, int]], List[Tuple[int, str]]]:
+    """Read a label file.
+
+    Args:
+        path (str): ``<video>.txt`` of the label folder.
+        num_classes (int): Labels must lie in 1..num_classes.
+
+    Returns:
+        tuple: ``[(k, label, start, end)]`` (1-based label; ``k`` the index
+        of the line among the non-blank lines) and ``[(k, reason)]`` for
+        unreadable lines (the reason names the file and the line number).
+    """
+    with open(path, 'r', encoding='utf-8', errors='replace') as f:
+        lines = f.read().splitlines()
+    intervals, bad = [], []
+    k = -1
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        k += 1
+        fields = [v.strip() for v in line.strip().rstrip(',').split(',')]
+        where = f'unreadable label line {lineno} of {path}: {line.strip()!r}'
+        if len(fields) not in (3, 4):
+            bad.append((k, f'{where} (expected label,start,end,confidence)'))
+            continue
+        try:
+            label, start, end = (int(v) for v in fields[:3])
+            if len(fields) == 4:
+                float(fields[3])
+        except ValueError:
+            bad.append((k, f'{where} (expected integers '
+                        'label,start,end and a number confidence)'))
+            continue
+        if not 1 <= label <= num_classes:
+            bad.append((k, f'{where} (label {label} outside '
+                        f'1..{num_classes})'))
+            continue
+        intervals.append((k, label, start, end))
+    return intervals, bad
+
+
+def cut_clips(video: str, skeleton: np.ndarray, bad_lines: Dict[int, str],
+              skeleton_path: str, intervals: Sequence[Tuple[int, int, int,
+                                                            int]],
+              summary: ConversionSummary,
+              num_frames: int = 50) -> List[dict]:
+    """One preprocessed clip per labelled interval of a video.
+
+    Args:
+        video (str): Video id.
+        skeleton (np.ndarray): (T, 150) frames of :func:`read_skeleton_file`.
+        bad_lines (dict): Its unreadable lines.
+        skeleton_path (str): The skeleton file (for skip reasons).
+        intervals (list): ``(k, label, start, end)`` of
+            :func:`read_label_file`.
+        summary (ConversionSummary): Receives the skipped clips.
+        num_frames (int): Output length.
+
+    Returns:
+        list[dict]: Annotations ``frame_dir, label (0-based), keypoint
+        (2, num_frames, 25, 3) float32, total_frames, original_frames``.
+    """
+    t = len(skeleton)
+    clips = []
+    for k, label, start, end in intervals:
+        name = f'{video}_{k:03d}'
+        if end < start:
+            summary.skip(name, 'empty interval (end frame before start)')
+            continue
+        if start < 0 or end >= t:
+            summary.skip(name, 'interval outside the video')
+            continue
+        broken = [i for i in bad_lines if start <= i <= end]
+        if broken:
+            i = min(broken)
+            summary.skip(
+                name, f'unreadable skeleton line {i + 1} of {skeleton_path}: '
+                f'{bad_lines[i]}')
+            continue
+        frames = skeleton[start:end + 1].reshape(
+            end + 1 - start, NUM_PERSON, NUM_JOINTS, 3).transpose(1, 0, 2, 3)
+        try:
+            keypoint, n_valid = normalize_sequence(frames, LAYOUT,
+                                                   num_frames)
+        except ValueError:
+            summary.skip(name, 'no valid frame in the interval')
+            continue
+        clips.append(
+            dict(
+                frame_dir=name,
+                label=label - 1,
+                keypoint=keypoint,
+                total_frames=num_frames,
+                original_frames=int(n_valid)))
+    return clips
+
+
+def convert_pku_mmd(part: int,
+                    out_dir: str,
+                    raw_dir: Optional[str] = None,
+                    skeleton_dir: Optional[str] = None,
+                    label_dir: Optional[str] = None,
+                    split_file: Optional[str] = None,
+                    num_frames: int = 50,
+                    progress: bool = True
+                    ) -> Tuple[List[str], ConversionSummary]:
+    """Convert PKU-MMD part ``part`` (cross-subject) and write it.
+
+    Writes ``{out_dir}/pku{part}_pstl.pkl`` with splits ``xsub_train`` and
+    ``xsub_val`` and the CrosSCLR arrays under ``{out_dir}/xsub/``.
+
+    Args:
+        part (int): 1 or 2.
+        out_dir (str): Output folder.
+        raw_dir (str, optional): Folder searched for the split file and the
+            skeleton and label folders not given.
+        skeleton_dir (str, optional): The skeleton folder.
+        label_dir (str, optional): The label folder.
+        split_file (str, optional): The cross-subject split file.
+        num_frames (int): Frames per clip. Defaults to 50.
+        progress (bool): Show a progress bar.
+
+    Returns:
+        tuple: The files written and the :class:`ConversionSummary`.
+
+    Raises:
+        PKUMMDFormatError: an input is missing or malformed, or a split
+            ends up without any clip.
+    """
+    _check_part(part)
+    if raw_dir is None and None in (skeleton_dir, label_dir, split_file):
+        raise PKUMMDFormatError(
+            'give --raw-dir, or all of --skeleton-dir, --label-dir and '
+            '--split-file')
+    if raw_dir is not None and not osp.isdir(raw_dir):
+        raise PKUMMDFormatError(f'{raw_dir}: raw folder does not exist')
+    for path, what in ((skeleton_dir, 'skeleton folder'),
+                       (label_dir, 'label folder')):
+        if path is not None and not osp.isdir(path):
+            raise PKUMMDFormatError(f'{path}: {what} does not exist')
+    if split_file is None:
+        split_file = find_split_file(raw_dir, part)
+    elif not osp.isfile(split_file):
+        raise PKUMMDFormatError(f'{split_file}: split file does not exist')
+    train_ids, val_ids = parse_split_file(split_file)
+    if skeleton_dir is None or label_dir is None:
+        dirs = find_data_dirs(raw_dir, train_ids + val_ids)
+        skeleton_dir = skeleton_dir or dirs['skeleton']
+        label_dir = label_dir or dirs['label']
+
+    num_classes = NUM_CLASSES[part]
+    summary = ConversionSummary()
+    annotations: List[dict] = []
+    splits: Dict[str, List[str]] = {s: [] for s in SPLITS}
+    videos = [(v, SPLITS[0]) for v in train_ids] + \
+        [(v, SPLITS[1]) for v in val_ids]
+    for video, split in tqdm(videos, desc=f'PKU-MMD part {part}',
+                             unit='video', disable=not progress):
+        skel_path = osp.join(skeleton_dir, f'{video}.txt')
+        label_path = osp.join(label_dir, f'{video}.txt')
+        if not osp.isfile(skel_path):
+            summary.skip(video, f'no skeleton file in {skeleton_dir}')
+            continue
+        if not osp.isfile(label_path):
+            summary.skip(video, f'no label file in {label_dir}')
+            continue
+        intervals, bad_labels = read_label_file(label_path, num_classes)
+        for k, reason in bad_labels:
+            summary.skip(f'{video}_{k:03d}', reason)
+        skeleton, bad_lines = read_skeleton_file(skel_path)
+        clips = cut_clips(video, skeleton, bad_lines, skel_path, intervals,
+                          summary, num_frames)
+        annotations += clips
+        splits[split] += [c['frame_dir'] for c in clips]
+    for split, names in splits.items():
+        if not names:
+            raise PKUMMDFormatError(
+                f'no clip converted for {split} (skeletons {skeleton_dir}, '
+                f'labels {label_dir}, split {split_file}):\n'
+                f'{summary.report()}')
+    summary.written = len(annotations)
+    files = write_skeleton_dataset(out_dir, dataset_name(part), annotations,
+                                   splits)
+    return files, summary
+

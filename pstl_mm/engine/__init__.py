@@ -1,0 +1,5 @@
+from .hooks import *  # noqa: F401,F403
+from .hooks import __all__ as _hooks_all
+from .partial_body_loop import PartialBodyTestLoop
+
+__all__ = list(_hooks_all) + ['PartialBodyTestLoop']

@@ -1,0 +1,3 @@
+from .labelled_subset_hook import LabelledSubsetHook
+
+__all__ = ['LabelledSubsetHook']

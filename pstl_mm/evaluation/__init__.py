@@ -1,0 +1,3 @@
+from .partial_body_metric import PartialBodyMetric
+
+__all__ = ['PartialBodyMetric']

@@ -1,0 +1,3 @@
+from .masked_recognizer_gcn import MaskedRecognizerGCN
+
+__all__ = ['MaskedRecognizerGCN']

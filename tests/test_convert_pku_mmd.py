@@ -1,0 +1,326 @@
+"""PKU-MMD converter: hand-made raw files in the release's formats."""
+import importlib.util
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mmengine.registry import init_default_scope
+
+from pstl_mm.datasets.pku_mmd import (PKUMMDFormatError, convert_pku_mmd,
+                                      parse_split_file, read_skeleton_file)
+from pstl_mm.datasets.preprocess import normalize_sequence
+from pstl_mm.datasets.safe_pickle import safe_load
+
+REPO = Path(__file__).resolve().parents[1]
+CENTRE, LEFT_SHOULDER, RIGHT_SHOULDER = 20, 4, 8
+
+
+@pytest.fixture(autouse=True)
+def _scope():
+    init_default_scope('mmaction')
+
+
+def _load_tool():
+    """Import ``tools/data/convert_pku_mmd.py`` (not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        'pstl_tools_convert_pku_mmd',
+        REPO / 'tools' / 'data' / 'convert_pku_mmd.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_video(seed, num_frames, second_person_frames=(), zero_frames=()):
+    """(T, 2, 25, 3) skeletons: a moving body, optional second person."""
+    rng = np.random.default_rng(seed)
+    body = rng.normal(scale=0.3, size=(25, 3))
+    drift = np.cumsum(rng.normal(scale=0.02, size=(num_frames, 1, 3)), 0)
+    wiggle = rng.normal(scale=0.01, size=(num_frames, 25, 3))
+    video = np.zeros((num_frames, 2, 25, 3))
+    video[:, 0] = body + drift + wiggle + np.array([0.1, 0.2, 3.0])
+    for t in second_person_frames:
+        video[t, 1] = body[::-1] + np.array([1.0, 0.0, 3.5]) + wiggle[t]
+    for t in zero_frames:
+        video[t] = 0
+    return video
+
+
+def write_skeleton(path, video, bad_lines=None, trailing_blank=False):
+    """One line per frame, 150 numbers, exact (``repr``) floats."""
+    lines = [' '.join(repr(float(v)) for v in frame.reshape(-1))
+             for frame in video]
+    for i, text in (bad_lines or {}).items():
+        lines[i] = text
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('\n'.join(lines) + ('\n\n' if trailing_blank else '\n'))
+
+
+def write_text(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+# Video 0002-L (train): 40 frames, second person in frames 0..19, frame 3
+# all zero. Label lines (k = 0..6).
+LABELS_0002 = ('5,0,19,1\n'      # k0: ok, 19 valid frames (frame 3 empty)
+               '12,20,39,2\n'    # k1: ok, second person absent
+               'abc,1,2,3\n'     # k2: unreadable label line (line 3)
+               '7,30,45,1\n'     # k3: outside the video (40 frames)
+               '8,25,25,1\n'     # k4: ok, one frame
+               '9,30,28,1\n'     # k5: empty interval
+               '52,0,5,1\n')     # k6: label outside 1..51
+# Video 0003-M (val): 60 frames, one person, line 56 (frame 55) corrupt.
+LABELS_0003 = ('51,0,39,1\n'     # k0: ok
+               '3,50,59,1\n'     # k1: covers the corrupt skeleton line
+               '2,10,12,1\n'     # k2: ok
+               '4,0,54,1\n')     # k3: ok, 55 frames > 50 (downsampled)
+BAD_LINE = 55
+EXPECTED = {
+    'xsub_train': {'0002-L_000': ('0002-L', 0, 19, 4),
+                   '0002-L_001': ('0002-L', 20, 39, 11),
+                   '0002-L_004': ('0002-L', 25, 25, 7)},
+    'xsub_val': {'0003-M_000': ('0003-M', 0, 39, 50),
+                 '0003-M_002': ('0003-M', 10, 12, 1),
+                 '0003-M_003': ('0003-M', 0, 54, 3)},
+}
+
+
+@pytest.fixture
+def raw(tmp_path):
+    """A part I release: two videos, labels, split file, a distractor."""
+    root = tmp_path / 'PKU_MMD'
+    videos = {
+        '0002-L': make_video(0, 40, second_person_frames=range(20),
+                             zero_frames=(3, )),
+        '0003-M': make_video(1, 60),
+    }
+    write_skeleton(root / 'PKU_Skeleton_Renew' / '0002-L.txt',
+                   videos['0002-L'])
+    write_skeleton(root / 'PKU_Skeleton_Renew' / '0003-M.txt',
+                   videos['0003-M'],
+                   bad_lines={BAD_LINE: ' '.join(['0.5'] * 149)},
+                   trailing_blank=True)
+    write_text(root / 'Train_Label_PKU_final' / '0002-L.txt', LABELS_0002)
+    write_text(root / 'Train_Label_PKU_final' / '0003-M.txt', LABELS_0003)
+    write_text(root / 'Split' / 'cross-subject.txt',
+               'Training videos: \n0002-L, 0004-R, \n'
+               'Validataion videos: \n0003-M\n')
+    write_text(root / 'RGB' / 'notes.txt', 'not skeleton data\n')
+    return root, videos
+
+
+@pytest.fixture
+def converted(raw, tmp_path):
+    root, videos = raw
+    out = tmp_path / 'out'
+    files, summary = convert_pku_mmd(1, str(out), raw_dir=str(root),
+                                     progress=False)
+    data = safe_load(str(out / 'pku1_pstl.pkl'))
+    return root, videos, out, files, summary, data
+
+
+def test_split_file_both_spellings(tmp_path):
+    for header in ('Validataion videos:', 'Validation videos:'):
+        path = tmp_path / 'split.txt'
+        path.write_text(f'Training videos: \nA01N01-L, A01N02-M,\n{header} '
+                        '\nA02N01-R, A02N02-L\n')
+        assert parse_split_file(str(path)) == (['A01N01-L', 'A01N02-M'],
+                                               ['A02N01-R', 'A02N02-L'])
+    path.write_text('Training videos:\n0002-L\n')
+    with pytest.raises(PKUMMDFormatError, match='split.txt.*Valid'):
+        parse_split_file(str(path))
+    path.write_text('Training videos:\n0002-L\nValidataion videos:\n0002-L\n')
+    with pytest.raises(PKUMMDFormatError, match='both'):
+        parse_split_file(str(path))
+
+
+def test_clips_equal_the_oracle(converted):
+    _, videos, _, _, _, data = converted
+    anns = {a['frame_dir']: a for a in data['annotations']}
+    expected = {**EXPECTED['xsub_train'], **EXPECTED['xsub_val']}
+    assert sorted(anns) == sorted(expected)
+    for name, (video, start, end, label) in expected.items():
+        cut = videos[video][start:end + 1].transpose(1, 0, 2, 3)
+        oracle, n_valid = normalize_sequence(cut, 'nturgb+d', 50)
+        ann = anns[name]
+        assert ann['keypoint'].dtype == np.float32
+        assert ann['keypoint'].shape == (2, 50, 25, 3)
+        np.testing.assert_array_equal(ann['keypoint'], oracle)
+        assert ann['label'] == label
+        assert ann['total_frames'] == 50
+        assert ann['original_frames'] == n_valid
+    # Frame 3 of 0002-L is all zero: 19 valid frames of 20.
+    assert anns['0002-L_000']['original_frames'] == 19
+    assert anns['0003-M_003']['original_frames'] == 55
+
+
+def test_clips_are_centred_and_aligned(converted):
+    """Properties computed without normalize_sequence."""
+    _, videos, _, _, _, data = converted
+    anns = {a['frame_dir']: a for a in data['annotations']}
+    for name, ann in anns.items():
+        kp = ann['keypoint'].astype(np.float64)
+        # The centre joint (spine shoulder) of person 0 is 0 in every frame.
+        np.testing.assert_allclose(kp[0, :, CENTRE], 0, atol=1e-6)
+        # <= 50 valid frames: output frame 0 is the first valid frame.
+        video, start, end, _ = {**EXPECTED['xsub_train'],
+                                **EXPECTED['xsub_val']}[name]
+        cut = videos[video][start:end + 1]
+        cut = cut[np.abs(cut).sum(axis=(1, 2, 3)) > 0]
+        if len(cut) > 50:
+            continue
+        shoulders = kp[0, 0, RIGHT_SHOULDER] - kp[0, 0, LEFT_SHOULDER]
+        assert shoulders[0] > 0.01
+        np.testing.assert_allclose(shoulders[1:], 0, atol=1e-5)
+        # A rigid motion: joint distances of the first frame are kept.
+        raw0 = cut[0, 0]
+        dist_raw = np.linalg.norm(raw0[:, None] - raw0[None], axis=-1)
+        dist_out = np.linalg.norm(kp[0, 0][:, None] - kp[0, 0][None],
+                                  axis=-1)
+        np.testing.assert_allclose(dist_out, dist_raw, atol=1e-5)
+    # The absent second person stays zero.
+    assert not anns['0002-L_001']['keypoint'][1].any()
+    assert anns['0002-L_000']['keypoint'][1].any()
+    # One frame, repeated.
+    single = anns['0002-L_004']['keypoint']
+    assert (single == single[:, :1]).all()
+
+
+def test_splits_files_and_skips(converted):
+    root, _, out, files, summary, data = converted
+    assert data['split'] == {s: list(v) for s, v in EXPECTED.items()}
+    assert summary.written == 6
+    reasons = dict(summary.skipped)
+    label_file = root / 'Train_Label_PKU_final' / '0002-L.txt'
+    skel_file = root / 'PKU_Skeleton_Renew' / '0003-M.txt'
+    assert f'line 3 of {label_file}' in reasons['0002-L_002']
+    assert 'interval outside the video' == reasons['0002-L_003']
+    assert 'empty interval' in reasons['0002-L_005']
+    assert f'line 7 of {label_file}' in reasons['0002-L_006']
+    assert 'outside 1..51' in reasons['0002-L_006']
+    assert f'line {BAD_LINE + 1} of {skel_file}' in reasons['0003-M_001']
+    assert 'no skeleton file' in reasons['0004-R']
+    assert len(summary.skipped) == 6
+    report = summary.report(files)
+    assert 'samples skipped: 6' in report
+    for name in ('pku1_pstl.pkl', 'xsub/train_data_joint.npy',
+                 'xsub/train_label.pkl', 'xsub/val_data_joint.npy',
+                 'xsub/val_label.pkl'):
+        assert str(out / name) in files
+    names, labels = pickle.loads((out / 'xsub' / 'val_label.pkl')
+                                 .read_bytes())
+    assert names == list(EXPECTED['xsub_val'])
+    assert labels == [v[3] for v in EXPECTED['xsub_val'].values()]
+    array = np.load(out / 'xsub' / 'train_data_joint.npy')
+    assert array.shape == (3, 3, 50, 25, 2)
+
+
+def test_skeleton_reader_reports_bad_lines(tmp_path):
+    video = make_video(2, 5)
+    path = tmp_path / 'v.txt'
+    write_skeleton(path, video, bad_lines={1: 'x ' * 150, 3: '1 2 3'})
+    data, bad = read_skeleton_file(str(path))
+    assert data.shape == (5, 150)
+    assert sorted(bad) == [1, 3]
+    assert 'not a number' in bad[1] and 'got 3' in bad[3]
+    np.testing.assert_array_equal(data[[0, 2, 4]],
+                                  video[[0, 2, 4]].reshape(3, 150))
+    assert not data[[1, 3]].any()
+
+
+def test_discovery_by_content_and_overrides(raw, tmp_path):
+    root, _ = raw
+    # Other folder names: found by content.
+    moved = tmp_path / 'moved'
+    (moved / 'a').mkdir(parents=True)
+    (root / 'PKU_Skeleton_Renew').rename(moved / 'a' / 'skel')
+    (root / 'Train_Label_PKU_final').rename(moved / 'lbl')
+    (root / 'Split' / 'cross-subject.txt').rename(moved / 'cross-subject.txt')
+    out = tmp_path / 'out2'
+    _, summary = convert_pku_mmd(1, str(out), raw_dir=str(moved),
+                                 progress=False)
+    assert summary.written == 6
+    # Explicit paths, no raw folder.
+    out = tmp_path / 'out3'
+    _, summary = convert_pku_mmd(
+        1, str(out), skeleton_dir=str(moved / 'a' / 'skel'),
+        label_dir=str(moved / 'lbl'),
+        split_file=str(moved / 'cross-subject.txt'), progress=False)
+    assert summary.written == 6
+    with pytest.raises(PKUMMDFormatError, match='no label folder'):
+        convert_pku_mmd(1, str(tmp_path / 'o'), raw_dir=str(moved / 'a'),
+                        split_file=str(moved / 'cross-subject.txt'),
+                        progress=False)
+
+
+def test_part2_names_and_classes(tmp_path):
+    root = tmp_path / 'v2'
+    write_skeleton(root / 'skeleton' / 'A01N01-L.txt', make_video(3, 20))
+    write_skeleton(root / 'skeleton' / 'A02N03-R.txt', make_video(4, 20))
+    write_text(root / 'label' / 'A01N01-L.txt', '41,0,9,1\n42,10,19,1\n')
+    write_text(root / 'label' / 'A02N03-R.txt', '1,0,19,3\n')
+    write_text(root / 'cross_subject_v2.txt', 'Training videos:\nA01N01-L\n'
+               'Validation videos:\nA02N03-R\n')
+    out = tmp_path / 'out'
+    _, summary = convert_pku_mmd(2, str(out), raw_dir=str(root),
+                                 progress=False)
+    data = safe_load(str(out / 'pku2_pstl.pkl'))
+    assert data['split'] == {'xsub_train': ['A01N01-L_000'],
+                             'xsub_val': ['A02N03-R_000']}
+    assert [a['label'] for a in data['annotations']] == [40, 0]
+    assert 'outside 1..41' in dict(summary.skipped)['A01N01-L_001']
+    # The part I split file is not taken for part II.
+    (root / 'cross_subject_v2.txt').rename(root / 'cross-subject.txt')
+    with pytest.raises(PKUMMDFormatError, match='cross_subject_v2'):
+        convert_pku_mmd(2, str(out), raw_dir=str(root), progress=False)
+
+
+def test_tool_convert_and_check_exit_codes(raw, tmp_path, capsys):
+    root, _ = raw
+    tool = _load_tool()
+    out = tmp_path / 'tool_out'
+    rc = tool.main(['--part', '1', '--raw-dir', str(root), '--out-dir',
+                    str(out), '--check', '--no-progress'])
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    assert 'check: OK' in text and 'xsub_train: 3 clips' in text
+    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 0
+    capsys.readouterr()
+
+    # The npy file disagrees with the pickle.
+    npy = out / 'xsub' / 'val_data_joint.npy'
+    good = np.load(npy)
+    bad = good.copy()
+    bad[1, 0, 0, 0, 0] += 1
+    np.save(npy, bad)
+    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 1
+    text = capsys.readouterr().out
+    assert f'PROBLEM: {npy}' in text and '0003-M_002' in text
+    np.save(npy, good)
+
+    # The label file disagrees with the pickle.
+    label_pkl = out / 'xsub' / 'train_label.pkl'
+    names, labels = pickle.loads(label_pkl.read_bytes())
+    label_pkl.write_bytes(pickle.dumps((names, [0] * len(labels))))
+    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 1
+    assert f'PROBLEM: {label_pkl}' in capsys.readouterr().out
+    label_pkl.write_bytes(pickle.dumps((names, labels)))
+    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 0
+
+    # Checked against the wrong part (labels 0..40): label 50 is refused.
+    capsys.readouterr()
+    (tmp_path / 'p2').mkdir()
+    (out / 'pku1_pstl.pkl').rename(tmp_path / 'p2' / 'pku2_pstl.pkl')
+    (out / 'xsub').rename(tmp_path / 'p2' / 'xsub')
+    assert tool.main(['--part', '2', '--out-dir', str(tmp_path / 'p2'),
+                      '--check']) == 1
+    assert 'label 50 out of range' in capsys.readouterr().out
+    # Nothing to check.
+    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 1
+    assert 'cannot load' in capsys.readouterr().out
+    # A conversion error names the folder and exits 2.
+    missing = tmp_path / 'missing'
+    assert tool.main(['--part', '1', '--raw-dir', str(missing),
+                      '--out-dir', str(out)]) == 2
+    assert str(missing) in capsys.readouterr().err

@@ -1,0 +1,158 @@
+"""Every evaluation protocol config builds and trains on fixture data."""
+import glob
+import json
+import os.path as osp
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+from pstl_mm.datasets.synthetic import make_synthetic_annotations
+
+from .conftest import REPO_ROOT
+
+CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
+PROTOCOLS = sorted(
+    p for pattern in ('linear_*.py', 'finetune_*.py', 'semi1_*.py',
+                      'semi10_*.py', 'stgcn16_*.py')
+    for p in glob.glob(str(CONFIG_DIR / pattern)))
+NUM_CLASSES = {'ntu60': 60, 'ntu120': 120, 'pku1': 51, 'pku2': 41}
+
+
+@pytest.fixture(scope='module')
+def fixture_pkl(tmp_path_factory):
+    """Synthetic clips under every split name the converters write."""
+    path = tmp_path_factory.mktemp('data') / 'tiny.pkl'
+    anns = make_synthetic_annotations(3, seed=7)
+    names = [a['frame_dir'] for a in anns]
+    split = {f'{b}_{p}': names for b in ('xsub', 'xview', 'xset')
+             for p in ('train', 'val')}
+    path.write_bytes(pickle.dumps(dict(split=split, annotations=anns)))
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def pretrained(tmp_path_factory):
+    """A checkpoint with the small backbone used below."""
+    from pstl_mm.models.backbones import MaskableSTGCN
+    torch.manual_seed(0)
+    backbone = MaskableSTGCN(hidden_channels=8, out_channels=32)
+    path = tmp_path_factory.mktemp('ckpt') / 'pretrain.pth'
+    torch.save(
+        dict(state_dict={
+            'backbone.' + k: v
+            for k, v in backbone.state_dict().items()
+        }), path)
+    return str(path), backbone.state_dict()
+
+
+def small(cfg, ann_file, ckpt, work_dir):
+    cfg.merge_from_dict({
+        'work_dir': str(work_dir),
+        'model.backbone.hidden_channels': 8,
+        'model.backbone.out_channels': 32,
+        'model.cls_head.in_channels': 32,
+        'train_dataloader.batch_size': 15,
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.dataset.ann_file': ann_file,
+        'val_dataloader.batch_size': 15,
+        'val_dataloader.num_workers': 0,
+        'val_dataloader.dataset.ann_file': ann_file,
+        'test_dataloader.dataset.ann_file': ann_file,
+        'default_hooks.logger.interval': 1,
+        'train_cfg.max_epochs': 1,
+        'train_cfg.val_interval': 1,
+    })
+    if cfg.model.backbone.get('init_cfg'):
+        cfg.model.backbone.init_cfg.checkpoint = ckpt
+    return cfg
+
+
+@pytest.fixture(autouse=True)
+def _scope():
+    init_default_scope('mmaction')
+
+
+@pytest.mark.parametrize('config', PROTOCOLS,
+                         ids=[osp.basename(c) for c in PROTOCOLS])
+def test_protocol_config_builds(config):
+    cfg = Config.fromfile(config)
+    name = osp.basename(config)[:-3]
+    dataset = name.split('_')[1]
+    assert cfg.model.cls_head.num_classes == NUM_CLASSES[dataset]
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        ds = cfg[loader].dataset
+        assert ds.num_classes == NUM_CLASSES[dataset]
+        assert ds.split.split('_')[0] == name.split('_')[2]
+        parts = name.split('_')
+        stream = parts[3] if parts[3:] and parts[3] != 'supervised' \
+            else 'joint'
+        assert ds.get('stream', 'joint') == stream
+    if name.startswith(('linear', 'finetune', 'semi')):
+        ckpt = cfg.model.backbone.init_cfg.checkpoint
+        assert ckpt == f'work_dirs/pstl_{name.split("_", 1)[1]}/epoch_150.pth'
+        assert cfg.model.backbone.get('frozen', False) == \
+            name.startswith('linear')
+    if name.startswith('semi'):
+        fraction = cfg.train_dataloader.dataset.label_fraction
+        assert fraction == (0.01 if name.startswith('semi1_') else 0.1)
+
+
+@pytest.mark.parametrize('name', [
+    'linear_ntu60_xsub', 'finetune_ntu120_xset_bone', 'semi1_pku1_xsub',
+    'stgcn16_ntu60_xsub_supervised'
+])
+def test_protocol_trains_two_iterations(name, fixture_pkl, pretrained,
+                                        tmp_path):
+    ckpt, state = pretrained
+    cfg = small(
+        Config.fromfile(str(CONFIG_DIR / f'{name}.py')), fixture_pkl, ckpt,
+        tmp_path)
+    if name.startswith('semi'):
+        cfg.train_dataloader.batch_size = 5
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    losses = runner.message_hub.get_scalar('train/loss_cls').data[0]
+    assert len(losses) == 2 and np.isfinite(losses).all()
+    backbone = runner.model.backbone
+    if name.startswith(('linear', 'finetune', 'semi')):
+        changed = [
+            not torch.equal(state[k], v)
+            for k, v in backbone.state_dict().items()
+        ]
+        # linear: the pretrained encoder, untouched; finetune: trained
+        assert any(changed) != name.startswith('linear')
+    if name.startswith('semi'):
+        record = json.load(open(tmp_path / 'labelled_subset.json'))
+        assert record['num_samples'] == 10  # one per class of 3
+        assert record['label_fraction'] == 0.01
+
+
+def test_frozen_backbone_unchanged_by_a_linear_epoch(fixture_pkl, pretrained,
+                                                     tmp_path):
+    ckpt, state = pretrained
+    cfg = small(
+        Config.fromfile(str(CONFIG_DIR / 'linear_ntu60_xsub.py')),
+        fixture_pkl, ckpt, tmp_path)
+    runner = Runner.from_cfg(cfg)
+    from mmengine.hooks import Hook
+
+    class KeepHead(Hook):
+
+        def before_train(self, runner):
+            self.head = runner.model.cls_head.fc.weight.detach().clone()
+
+    keep = KeepHead()
+    runner.register_hook(keep)
+    runner.train()
+    backbone = runner.model.backbone
+    for key, value in backbone.state_dict().items():
+        assert torch.equal(state[key], value), key  # BN statistics too
+    assert not any(p.requires_grad for p in backbone.parameters())
+    assert not any(m.training for m in backbone.modules())
+    # the classifier trained
+    assert not torch.equal(keep.head, runner.model.cls_head.fc.weight)

@@ -1,0 +1,192 @@
+"""Throughput and memory of PSTL's hot paths, as ratios within one run.
+
+Sub-commands::
+
+    python tools/benchmark.py step [--batch 32] [--iters 3] [--num-person 2]
+    python tools/benchmark.py pipeline [--samples 200]
+    python tools/benchmark.py memory [--npy PATH | --size-gb 2.5] [--samples 2000]
+
+``step``: samples/s of one PSTL pretraining step (three views through the
+encoder, 6144-wide projector, Barlow Twins losses, Adam), for the plain
+encoder, with per-sample CSM masks on the spatial view, and under bf16
+autocast, each reported as a ratio to the plain fp32 step measured in the
+same run. ``pipeline``: samples/s of the pretraining data pipeline
+(``MultiView`` with crop, shear, rotate, flip, CSM, MATM) on synthetic
+clips. ``memory``: peak resident memory (VmHWM) of iterating a
+``PSTLSkeletonDataset`` over a CrosSCLR ``*_data_joint.npy`` file
+(memory-mapped), by default a synthetic file of ``--size-gb`` written to a
+temporary folder and removed afterwards.
+"""
+import argparse
+import os
+import os.path as osp
+import pickle
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(REPO, 'configs', 'pstl', 'pstl_ntu60_xsub.py')
+
+
+def _rss_mb(field: str = 'VmRSS') -> float:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1]) / 1024
+    return float('nan')
+
+
+def _build(cfg_path: str, **overrides):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import pstl_mm  # noqa: F401
+    init_default_scope('mmaction')
+    cfg = Config.fromfile(cfg_path)
+    cfg.merge_from_dict(overrides)
+    return cfg
+
+
+def step_command(args) -> int:
+    """Time pretraining steps; print samples/s and ratios to plain fp32."""
+    from mmaction.registry import MODELS
+    cfg = _build(CONFIG, **{'model.backbone.num_person': args.num_person})
+    model = MODELS.build(cfg.model).train()
+    optim = torch.optim.Adam(model.parameters(), lr=1e-4)
+    g = torch.Generator().manual_seed(0)
+    n, m = args.batch, args.num_person
+    views = dict(
+        anchor=torch.randn(n, m, 50, 25, 3, generator=g),
+        spatial=torch.randn(n, m, 50, 25, 3, generator=g),
+        temporal=torch.randn(n, m, 30, 25, 3, generator=g))
+    masks = torch.zeros(n, 25, dtype=torch.bool)
+    for i in range(n):
+        masks[i, torch.randperm(25, generator=g)[:9]] = True
+
+    def run(inputs, dtype=None):
+        times = []
+        for _ in range(args.iters + 1):
+            start = time.perf_counter()
+            with torch.autocast('cpu', dtype=dtype, enabled=dtype
+                                is not None):
+                loss = sum(model.loss(inputs).values())
+            optim.zero_grad()
+            loss.backward()
+            optim.step()
+            times.append(time.perf_counter() - start)
+        return n / float(np.median(times[1:]))
+
+    rows = [('plain fp32', run(views)),
+            ('CSM masks fp32', run(dict(views, spatial_joint_mask=masks))),
+            ('plain bf16 autocast', run(views, torch.bfloat16))]
+    base = rows[0][1]
+    print(f'pretraining step, batch {n}, {m} person(s), '
+          f'{torch.get_num_threads()} threads')
+    for name, rate in rows:
+        print(f'  {name:<22} {rate:8.2f} samples/s  x{rate / base:.2f}')
+    return 0
+
+
+def pipeline_command(args) -> int:
+    """Time the pretraining data pipeline on synthetic clips."""
+    from mmaction.registry import DATASETS
+
+    from pstl_mm.datasets.synthetic import make_synthetic_annotations
+    anns = make_synthetic_annotations(
+        max(1, args.samples // 10), seed=0, num_person=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'clips.pkl')
+        with open(path, 'wb') as f:
+            pickle.dump(dict(annotations=anns), f)
+        cfg = _build(CONFIG)
+        data_cfg = cfg.train_dataloader.dataset
+        data_cfg.ann_file, data_cfg.split = path, None
+        dataset = DATASETS.build(data_cfg)
+        plain = DATASETS.build(dict(data_cfg, pipeline=[]))
+        rates = []
+        for ds in (plain, dataset):
+            start = time.perf_counter()
+            for i in range(len(ds)):
+                ds[i]
+            rates.append(len(ds) / (time.perf_counter() - start))
+    print(f'data pipeline, {len(anns)} clips (2, 50, 25, 3)')
+    print(f'  loading only          {rates[0]:9.1f} samples/s  x1.00')
+    print(f'  + MultiView + pack    {rates[1]:9.1f} samples/s  '
+          f'x{rates[1] / rates[0]:.2f}')
+    return 0
+
+
+def memory_command(args) -> int:
+    """Peak RSS while iterating a dataset over a large .npy file."""
+    from pstl_mm.datasets import PSTLSkeletonDataset
+    tmp = None
+    path = args.npy
+    if path is None:
+        tmp = tempfile.mkdtemp()
+        path = osp.join(tmp, 'train_data_joint.npy')
+        per_sample = 3 * 50 * 25 * 2 * 4
+        count = int(args.size_gb * 2**30 / per_sample)
+        data = np.lib.format.open_memmap(
+            path, mode='w+', dtype=np.float32, shape=(count, 3, 50, 25, 2))
+        g = np.random.default_rng(0)
+        for start in range(0, count, 4096):
+            stop = min(count, start + 4096)
+            data[start:stop] = g.standard_normal(
+                (stop - start, 3, 50, 25, 2), dtype=np.float32)
+        data.flush()
+        del data
+        with open(osp.join(tmp, 'train_label.pkl'), 'wb') as f:
+            pickle.dump(([f's{i}' for i in range(count)],
+                         [i % 60 for i in range(count)]), f)
+    label = args.label or osp.join(osp.dirname(path), 'train_label.pkl')
+    try:
+        size = os.path.getsize(path) / 2**30
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')  # restart the peak (VmHWM) from here
+        before = _rss_mb()
+        dataset = PSTLSkeletonDataset(path, pipeline=[], label_file=label)
+        step = max(1, len(dataset) // args.samples)
+        for i in range(0, len(dataset), step):
+            dataset[i]
+        print(f'dataset over {path} ({size:.2f} GB, {len(dataset)} samples)')
+        peak = _rss_mb('VmHWM')
+        print(f'  resident before {before:.0f} MB (Python, torch, mmaction), '
+              f'peak while iterating {peak:.0f} MB: the dataset added '
+              f'{peak - before:.0f} MB after reading '
+              f'{len(range(0, len(dataset), step))} samples spread over '
+              'the whole file')
+    finally:
+        if tmp is not None:
+            for name in os.listdir(tmp):
+                os.remove(osp.join(tmp, name))
+            os.rmdir(tmp)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    commands = parser.add_subparsers(dest='command', required=True)
+    step = commands.add_parser('step', help='pretraining step throughput')
+    step.add_argument('--batch', type=int, default=32)
+    step.add_argument('--iters', type=int, default=3)
+    step.add_argument('--num-person', type=int, default=2)
+    step.set_defaults(func=step_command)
+    pipe = commands.add_parser('pipeline', help='data pipeline throughput')
+    pipe.add_argument('--samples', type=int, default=200)
+    pipe.set_defaults(func=pipeline_command)
+    mem = commands.add_parser('memory', help='resident memory of a dataset')
+    mem.add_argument('--npy', help='an existing *_data_joint.npy')
+    mem.add_argument('--label', help='its *_label.pkl (default: beside it)')
+    mem.add_argument('--size-gb', type=float, default=2.5)
+    mem.add_argument('--samples', type=int, default=2000)
+    mem.set_defaults(func=memory_command)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
