@@ -79,7 +79,11 @@ def _scope():
 
 @pytest.mark.parametrize('config', PROTOCOLS,
                          ids=[osp.basename(c) for c in PROTOCOLS])
-def test_protocol_config_builds(config):
+def test_protocol_config_builds_and_trains_two_steps(config, fixture_pkl,
+                                                     pretrained, tmp_path):
+    from mmaction.registry import DATASETS, MODELS
+    from mmengine.dataset import pseudo_collate
+    from mmengine.optim import build_optim_wrapper
     cfg = Config.fromfile(config)
     name = osp.basename(config)[:-3]
     dataset = name.split('_')[1]
@@ -100,6 +104,18 @@ def test_protocol_config_builds(config):
     if name.startswith('semi'):
         fraction = cfg.train_dataloader.dataset.label_fraction
         assert fraction == (0.01 if name.startswith('semi1_') else 0.1)
+
+    cfg = small(cfg, fixture_pkl, pretrained[0], tmp_path)
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    model.train()
+    for step in range(2):
+        batch = pseudo_collate(
+            [dataset[(5 * step + i) % len(dataset)] for i in range(5)])
+        losses = model.train_step(batch, optim)
+        assert np.isfinite(losses['loss'].item())
 
 
 @pytest.mark.parametrize('name', [

@@ -3,6 +3,7 @@ import argparse
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
@@ -122,6 +123,11 @@ def main():
 
     # start testing
     runner.test()
+    # Close the process group before exit: gloo's threads aborted some
+    # CPU runs at interpreter shutdown otherwise.
+    if torch.distributed.is_available() and \
+            torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == '__main__':
