@@ -72,3 +72,31 @@ def run(transform, sample: dict) -> dict:
     copy = dict(sample)
     copy['keypoint'] = sample['keypoint'].copy()
     return transform(copy)
+
+
+# NTU joint feeding each Kinect v1 joint (hip_center <- spine_base, spine <-
+# spine_mid, shoulder_center <- spine_shoulder, the limbs one to one).
+NTU_TO_KINECT_V1 = [0, 1, 20, 3] + list(range(4, 20))
+
+
+def write_annotations(path, per_class: int, seed: int,
+                      layout: str = 'nturgb+d',
+                      split_names=('xsub', 'xview', 'xset')) -> str:
+    """A synthetic annotation pickle in the converters' format.
+
+    Every split name ``<benchmark>_train`` / ``<benchmark>_val`` lists all
+    clips. ``kinect_v1`` clips are the NTU synthetic actions on the 20
+    Kinect v1 joints, one person.
+    """
+    import pickle
+
+    from pstl_mm.datasets.synthetic import make_synthetic_annotations
+    anns = make_synthetic_annotations(per_class, seed=seed)
+    if layout == 'kinect_v1':
+        for ann in anns:
+            ann['keypoint'] = np.ascontiguousarray(
+                ann['keypoint'][:1, :, NTU_TO_KINECT_V1])
+    names = [a['frame_dir'] for a in anns]
+    split = {f'{b}_{p}': names for b in split_names for p in ('train', 'val')}
+    Path(path).write_bytes(pickle.dumps(dict(split=split, annotations=anns)))
+    return str(path)

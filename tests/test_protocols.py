@@ -2,7 +2,7 @@
 import glob
 import json
 import os.path as osp
-import pickle
+import re
 
 import numpy as np
 import pytest
@@ -11,43 +11,52 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from pstl_mm.datasets.synthetic import make_synthetic_annotations
-
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, write_annotations
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
 PROTOCOLS = sorted(
     p for pattern in ('linear_*.py', 'finetune_*.py', 'semi1_*.py',
                       'semi10_*.py', 'stgcn16_*.py')
     for p in glob.glob(str(CONFIG_DIR / pattern)))
-NUM_CLASSES = {'ntu60': 60, 'ntu120': 120, 'pku1': 51, 'pku2': 41}
+NUM_CLASSES = {
+    'ntu60': 60,
+    'ntu120': 120,
+    'pku1': 51,
+    'pku2': 41,
+    'nw_ucla': 10
+}
+NAME = re.compile(r'^(linear|finetune|semi1|semi10|stgcn16)_'
+                  r'(ntu60|ntu120|pku1|pku2|nw_ucla)_(xsub|xview|xset)'
+                  r'(?:_(bone|motion|supervised))?$')
 
 
 @pytest.fixture(scope='module')
 def fixture_pkl(tmp_path_factory):
-    """Synthetic clips under every split name the converters write."""
-    path = tmp_path_factory.mktemp('data') / 'tiny.pkl'
-    anns = make_synthetic_annotations(3, seed=7)
-    names = [a['frame_dir'] for a in anns]
-    split = {f'{b}_{p}': names for b in ('xsub', 'xview', 'xset')
-             for p in ('train', 'val')}
-    path.write_bytes(pickle.dumps(dict(split=split, annotations=anns)))
-    return str(path)
+    """Synthetic clips under every split name, per layout."""
+    folder = tmp_path_factory.mktemp('data')
+    return {
+        layout: write_annotations(folder / f'{layout}.pkl', 3, 7, layout)
+        for layout in ('nturgb+d', 'kinect_v1')
+    }
 
 
 @pytest.fixture(scope='module')
 def pretrained(tmp_path_factory):
-    """A checkpoint with the small backbone used below."""
+    """Per layout: a checkpoint of the small backbone used below, its state."""
     from pstl_mm.models.backbones import MaskableSTGCN
     torch.manual_seed(0)
-    backbone = MaskableSTGCN(hidden_channels=8, out_channels=32)
-    path = tmp_path_factory.mktemp('ckpt') / 'pretrain.pth'
-    torch.save(
-        dict(state_dict={
-            'backbone.' + k: v
-            for k, v in backbone.state_dict().items()
-        }), path)
-    return str(path), backbone.state_dict()
+    out = {}
+    for layout in ('nturgb+d', 'kinect_v1'):
+        backbone = MaskableSTGCN(
+            hidden_channels=8, out_channels=32, layout=layout)
+        path = tmp_path_factory.mktemp('ckpt') / 'pretrain.pth'
+        torch.save(
+            dict(state_dict={
+                'backbone.' + k: v
+                for k, v in backbone.state_dict().items()
+            }), path)
+        out[layout] = (str(path), backbone.state_dict())
+    return out
 
 
 def small(cfg, ann_file, ckpt, work_dir):
@@ -86,16 +95,15 @@ def test_protocol_config_builds_and_trains_two_steps(config, fixture_pkl,
     from mmengine.optim import build_optim_wrapper
     cfg = Config.fromfile(config)
     name = osp.basename(config)[:-3]
-    dataset = name.split('_')[1]
+    protocol, dataset, benchmark, variant = NAME.match(name).groups()
+    stream = variant if variant in ('bone', 'motion') else 'joint'
     assert cfg.model.cls_head.num_classes == NUM_CLASSES[dataset]
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         ds = cfg[loader].dataset
         assert ds.num_classes == NUM_CLASSES[dataset]
-        assert ds.split.split('_')[0] == name.split('_')[2]
-        parts = name.split('_')
-        stream = parts[3] if parts[3:] and parts[3] != 'supervised' \
-            else 'joint'
+        assert ds.split.split('_')[0] == benchmark
         assert ds.get('stream', 'joint') == stream
+        assert ds.get('layout') == cfg.model.backbone.layout
     if name.startswith(('linear', 'finetune', 'semi')):
         ckpt = cfg.model.backbone.init_cfg.checkpoint
         assert ckpt == f'work_dirs/pstl_{name.split("_", 1)[1]}/epoch_150.pth'
@@ -105,7 +113,8 @@ def test_protocol_config_builds_and_trains_two_steps(config, fixture_pkl,
         fraction = cfg.train_dataloader.dataset.label_fraction
         assert fraction == (0.01 if name.startswith('semi1_') else 0.1)
 
-    cfg = small(cfg, fixture_pkl, pretrained[0], tmp_path)
+    layout = cfg.model.backbone.layout
+    cfg = small(cfg, fixture_pkl[layout], pretrained[layout][0], tmp_path)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -124,9 +133,9 @@ def test_protocol_config_builds_and_trains_two_steps(config, fixture_pkl,
 ])
 def test_protocol_trains_two_iterations(name, fixture_pkl, pretrained,
                                         tmp_path):
-    ckpt, state = pretrained
+    ckpt, state = pretrained['nturgb+d']
     cfg = small(
-        Config.fromfile(str(CONFIG_DIR / f'{name}.py')), fixture_pkl, ckpt,
+        Config.fromfile(str(CONFIG_DIR / f'{name}.py')), fixture_pkl['nturgb+d'], ckpt,
         tmp_path)
     if name.startswith('semi'):
         cfg.train_dataloader.batch_size = 5
@@ -150,10 +159,10 @@ def test_protocol_trains_two_iterations(name, fixture_pkl, pretrained,
 
 def test_frozen_backbone_unchanged_by_a_linear_epoch(fixture_pkl, pretrained,
                                                      tmp_path):
-    ckpt, state = pretrained
+    ckpt, state = pretrained['nturgb+d']
     cfg = small(
         Config.fromfile(str(CONFIG_DIR / 'linear_ntu60_xsub.py')),
-        fixture_pkl, ckpt, tmp_path)
+        fixture_pkl['nturgb+d'], ckpt, tmp_path)
     runner = Runner.from_cfg(cfg)
     from mmengine.hooks import Hook
 

@@ -2,7 +2,6 @@
 import glob
 import math
 import os.path as osp
-import pickle
 
 import numpy as np
 import pytest
@@ -12,9 +11,7 @@ from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from pstl_mm.datasets.synthetic import make_synthetic_annotations
-
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, write_annotations
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
 PRETRAIN_CONFIGS = sorted(
@@ -26,14 +23,16 @@ PRETRAIN_CONFIGS = sorted(
 @pytest.fixture(scope='module')
 def fixture_pkl(tmp_path_factory):
     """A tiny annotation file in the converters' format (T=50, M=2)."""
-    path = tmp_path_factory.mktemp('data') / 'tiny_pstl.pkl'
-    anns = make_synthetic_annotations(4, seed=3, num_person=2)
-    names = [a['frame_dir'] for a in anns]
-    with open(path, 'wb') as f:
-        pickle.dump(
-            dict(split=dict(xsub_train=names, xsub_val=names[:10]),
-                 annotations=anns), f)
-    return str(path)
+    return write_annotations(
+        tmp_path_factory.mktemp('data') / 'tiny_pstl.pkl', 4, 3)
+
+
+@pytest.fixture(scope='module')
+def kinect_pkl(tmp_path_factory):
+    """The same on the Kinect v1 layout (NW-UCLA), one person."""
+    return write_annotations(
+        tmp_path_factory.mktemp('data') / 'tiny_kinect.pkl', 4, 3,
+        'kinect_v1')
 
 
 def tiny_cfg(config, ann_file, work_dir, **overrides):
@@ -72,10 +71,13 @@ def loss_history(runner):
 @pytest.mark.parametrize('config', PRETRAIN_CONFIGS,
                          ids=[osp.basename(c) for c in PRETRAIN_CONFIGS])
 def test_every_pretraining_config_computes_its_losses(config, fixture_pkl,
-                                                      tmp_path):
+                                                      kinect_pkl, tmp_path):
     from mmaction.registry import DATASETS, MODELS
     from mmengine.dataset import pseudo_collate
-    cfg = tiny_cfg(config, fixture_pkl, tmp_path)
+    layout = Config.fromfile(config).model.backbone.layout
+    ann_file = kinect_pkl if layout == 'kinect_v1' else fixture_pkl
+    cfg = tiny_cfg(config, ann_file, tmp_path)
+    assert cfg.train_dataloader.dataset.layout == layout
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     model = MODELS.build(cfg.model)
     batch = model.data_preprocessor(
