@@ -1,16 +1,7 @@
-# Finetuning on ntu120_xset (joint stream).
-_base_ = ['./finetune_ntu60_xsub.py']
+# Finetuning on ntu120_xset (joint stream): linear_ntu120_xset.py with the whole
+# network trainable, Adam lr 0.005, crop + shear augmentation.
+_base_ = ['./linear_ntu120_xset.py']
 
-data = dict(
-    ann_file='data/ntu120/ntu120_pstl.pkl',
-    num_classes=120,
-    missing_hint=('Convert the raw data first: '
-        'python tools/data/convert_ntu.py --dataset ntu120 '
-        '--raw-dir RAW_SKELETON_DIR --out-dir data/ntu120'))
-model = dict(
-    backbone=dict(
-        init_cfg=dict(checkpoint='work_dirs/pstl_ntu120_xset/epoch_150.pth')),
-    cls_head=dict(num_classes=120))
-train_dataloader = dict(dataset=dict(**data, split='xset_train'))
-val_dataloader = dict(dataset=dict(**data, split='xset_val'))
-test_dataloader = val_dataloader
+model = dict(backbone=dict(frozen=False))
+optim_wrapper = dict(optimizer=dict(lr=0.005))
+train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))

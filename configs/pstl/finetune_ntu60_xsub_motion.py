@@ -1,10 +1,7 @@
-# Finetuning on ntu60_xsub, motion stream, from the motion pretraining.
-_base_ = ['./finetune_ntu60_xsub.py']
+# Finetuning on ntu60_xsub (motion stream): linear_ntu60_xsub_motion.py with the whole
+# network trainable, Adam lr 0.005, crop + shear augmentation.
+_base_ = ['./linear_ntu60_xsub_motion.py']
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            checkpoint='work_dirs/pstl_ntu60_xsub_motion/epoch_150.pth')))
-train_dataloader = dict(dataset=dict(stream='motion'))
-val_dataloader = dict(dataset=dict(stream='motion'))
-test_dataloader = val_dataloader
+model = dict(backbone=dict(frozen=False))
+optim_wrapper = dict(optimizer=dict(lr=0.005))
+train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))

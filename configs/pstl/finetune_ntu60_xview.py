@@ -1,16 +1,7 @@
-# Finetuning on ntu60_xview (joint stream).
-_base_ = ['./finetune_ntu60_xsub.py']
+# Finetuning on ntu60_xview (joint stream): linear_ntu60_xview.py with the whole
+# network trainable, Adam lr 0.005, crop + shear augmentation.
+_base_ = ['./linear_ntu60_xview.py']
 
-data = dict(
-    ann_file='data/ntu60/ntu60_pstl.pkl',
-    num_classes=60,
-    missing_hint=('Convert the raw data first: '
-        'python tools/data/convert_ntu.py --dataset ntu60 '
-        '--raw-dir RAW_SKELETON_DIR --out-dir data/ntu60'))
-model = dict(
-    backbone=dict(
-        init_cfg=dict(checkpoint='work_dirs/pstl_ntu60_xview/epoch_150.pth')),
-    cls_head=dict(num_classes=60))
-train_dataloader = dict(dataset=dict(**data, split='xview_train'))
-val_dataloader = dict(dataset=dict(**data, split='xview_val'))
-test_dataloader = val_dataloader
+model = dict(backbone=dict(frozen=False))
+optim_wrapper = dict(optimizer=dict(lr=0.005))
+train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))

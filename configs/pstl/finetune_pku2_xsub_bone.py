@@ -1,10 +1,7 @@
-# Finetuning on pku2_xsub, bone stream, from the bone pretraining.
-_base_ = ['./finetune_pku2_xsub.py']
+# Finetuning on pku2_xsub (bone stream): linear_pku2_xsub_bone.py with the whole
+# network trainable, Adam lr 0.005, crop + shear augmentation.
+_base_ = ['./linear_pku2_xsub_bone.py']
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            checkpoint='work_dirs/pstl_pku2_xsub_bone/epoch_150.pth')))
-train_dataloader = dict(dataset=dict(stream='bone'))
-val_dataloader = dict(dataset=dict(stream='bone'))
-test_dataloader = val_dataloader
+model = dict(backbone=dict(frozen=False))
+optim_wrapper = dict(optimizer=dict(lr=0.005))
+train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))

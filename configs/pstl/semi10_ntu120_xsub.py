@@ -1,16 +1,8 @@
-# Semi-supervised finetuning (10% labels) on ntu120_xsub (joint stream).
-_base_ = ['./semi10_ntu60_xsub.py']
+# Semi-supervised finetuning on ntu120_xsub (joint stream) with 10% of the
+# labels: max(1, round(0.1 * n_c)) samples of every class c, drawn with
+# label_seed; LabelledSubsetHook saves them to labelled_subset.json in the
+# work dir so the run can be audited and repeated.
+_base_ = ['./finetune_ntu120_xsub.py']
 
-data = dict(
-    ann_file='data/ntu120/ntu120_pstl.pkl',
-    num_classes=120,
-    missing_hint=('Convert the raw data first: '
-        'python tools/data/convert_ntu.py --dataset ntu120 '
-        '--raw-dir RAW_SKELETON_DIR --out-dir data/ntu120'))
-model = dict(
-    backbone=dict(
-        init_cfg=dict(checkpoint='work_dirs/pstl_ntu120_xsub/epoch_150.pth')),
-    cls_head=dict(num_classes=120))
-train_dataloader = dict(dataset=dict(**data, split='xsub_train'))
-val_dataloader = dict(dataset=dict(**data, split='xsub_val'))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(label_fraction=0.1, label_seed=1))
+custom_hooks = [dict(type='LabelledSubsetHook')]

@@ -1,10 +1,8 @@
-# Semi-supervised finetuning (10% labels) on pku2_xsub, bone stream, from the bone pretraining.
-_base_ = ['./semi10_pku2_xsub.py']
+# Semi-supervised finetuning on pku2_xsub (bone stream) with 10% of the
+# labels: max(1, round(0.1 * n_c)) samples of every class c, drawn with
+# label_seed; LabelledSubsetHook saves them to labelled_subset.json in the
+# work dir so the run can be audited and repeated.
+_base_ = ['./finetune_pku2_xsub_bone.py']
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            checkpoint='work_dirs/pstl_pku2_xsub_bone/epoch_150.pth')))
-train_dataloader = dict(dataset=dict(stream='bone'))
-val_dataloader = dict(dataset=dict(stream='bone'))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(label_fraction=0.1, label_seed=1))
+custom_hooks = [dict(type='LabelledSubsetHook')]

@@ -1,16 +1,5 @@
-# Semi-supervised finetuning (1% labels) on ntu120_xset (joint stream).
-_base_ = ['./semi1_ntu60_xsub.py']
+# Semi-supervised finetuning on ntu120_xset (joint stream) with 1% of the
+# labels (at least one per class).
+_base_ = ['./semi10_ntu120_xset.py']
 
-data = dict(
-    ann_file='data/ntu120/ntu120_pstl.pkl',
-    num_classes=120,
-    missing_hint=('Convert the raw data first: '
-        'python tools/data/convert_ntu.py --dataset ntu120 '
-        '--raw-dir RAW_SKELETON_DIR --out-dir data/ntu120'))
-model = dict(
-    backbone=dict(
-        init_cfg=dict(checkpoint='work_dirs/pstl_ntu120_xset/epoch_150.pth')),
-    cls_head=dict(num_classes=120))
-train_dataloader = dict(dataset=dict(**data, split='xset_train'))
-val_dataloader = dict(dataset=dict(**data, split='xset_val'))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(label_fraction=0.01))

@@ -1,10 +1,5 @@
-# Semi-supervised finetuning (1% labels) on pku1_xsub, motion stream, from the motion pretraining.
-_base_ = ['./semi1_pku1_xsub.py']
+# Semi-supervised finetuning on pku1_xsub (motion stream) with 1% of the
+# labels (at least one per class).
+_base_ = ['./semi10_pku1_xsub_motion.py']
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            checkpoint='work_dirs/pstl_pku1_xsub_motion/epoch_150.pth')))
-train_dataloader = dict(dataset=dict(stream='motion'))
-val_dataloader = dict(dataset=dict(stream='motion'))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(label_fraction=0.01))

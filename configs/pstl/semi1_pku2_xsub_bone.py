@@ -1,10 +1,5 @@
-# Semi-supervised finetuning (1% labels) on pku2_xsub, bone stream, from the bone pretraining.
-_base_ = ['./semi1_pku2_xsub.py']
+# Semi-supervised finetuning on pku2_xsub (bone stream) with 1% of the
+# labels (at least one per class).
+_base_ = ['./semi10_pku2_xsub_bone.py']
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            checkpoint='work_dirs/pstl_pku2_xsub_bone/epoch_150.pth')))
-train_dataloader = dict(dataset=dict(stream='bone'))
-val_dataloader = dict(dataset=dict(stream='bone'))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(label_fraction=0.01))
