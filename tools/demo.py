@@ -83,11 +83,13 @@ def linear(data: str, work_dir: str, pretrained: Optional[str]) -> Tuple[
                     f'epoch_{runner.max_epochs}.pth'), float(top1)
 
 
-def partial_body(data: str, work_dir: str, checkpoint: str) -> dict:
-    """Step 4; returns the metrics of PartialBodyMetric."""
+def partial_body(data: str, work_dir: str,
+                 checkpoint: str) -> Tuple[dict, str]:
+    """Step 4; returns PartialBodyMetric's metrics and the PNG it drew."""
     runner = run('demo_partial_body_synthetic', data, work_dir,
                  load_from=checkpoint)
-    return runner.test()
+    metrics = runner.test()
+    return metrics, osp.join(runner.log_dir, 'partial_body.png')
 
 
 def summarise(losses: np.ndarray, epochs: int, results: dict) -> str:
@@ -122,12 +124,14 @@ def main(argv=None) -> int:
         tag = 'pstl' if init else 'random'
         linear_ckpt, top1 = linear(
             args.data, osp.join(args.work_dir, f'linear_{tag}'), init)
-        partial = partial_body(
+        partial, plot = partial_body(
             args.data, osp.join(args.work_dir, f'partial_body_{tag}'),
             linear_ckpt)
-        results[name] = dict(linear=top1, partial=partial)
+        results[name] = dict(linear=top1, partial=partial, plot=plot)
     print(summarise(losses, epochs, results))
     print(f'\n[demo] pretrained encoder: {checkpoint}')
+    for name, result in results.items():
+        print(f'[demo] partial-body curves ({name}): {result["plot"]}')
     gain = results['PSTL pretrained']['linear'] - \
         results['random init']['linear']
     print(f'[demo] pretraining changed linear top-1 by {100 * gain:+.1f} '
