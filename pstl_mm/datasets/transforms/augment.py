@@ -225,11 +225,7 @@ class SkeletonFlip(SeededTransform):
         Raises:
             ValueError: V differs from the layout's number of joints.
         """
-        keypoint = self._keypoint(results)
-        if keypoint.shape[2] != self.layout.num_joints:
-            raise ValueError(
-                f'{self._where(results)}: {keypoint.shape[2]} joints, layout '
-                f'{self.layout.name!r} has {self.layout.num_joints}')
+        keypoint = self._keypoint(results, self.layout)
         if self.rng.random() >= self.p:
             return results
         results['keypoint'] = keypoint[:, :, self.flip_order]

@@ -59,12 +59,8 @@ class _SpatialMasking(SeededTransform):
         Raises:
             ValueError: V differs from the layout's number of joints.
         """
-        keypoint = self._keypoint(results)
+        self._keypoint(results, self.layout)
         num_joints = self.layout.num_joints
-        if keypoint.shape[2] != num_joints:
-            raise ValueError(
-                f'{self._where(results)}: {keypoint.shape[2]} joints, layout '
-                f'{self.layout.name!r} has {num_joints}')
         mask = np.zeros(num_joints, dtype=bool)
         mask[self.draw_joints()] = True
         results['joint_mask'] = mask

@@ -146,34 +146,17 @@ class PartialBodyOcclusion(SeededTransform):
             kind=self.kind, level=self.level, mode=self.mode,
             repeat=self.repeat)
 
-    def _key(self) -> List[int]:
-        """Seed entropy of the current setting (the mode is left out)."""
-        return [
+    def _entropy(self, sample_idx: Optional[int] = None) -> List[int]:
+        """Seed entropy of the current setting and sample.
+
+        The mode and the epoch are left out: both modes hide the same
+        joints of a sample, in every epoch.
+        """
+        key = [
             self.seed,
             zlib.crc32(self.kind.encode()), self.level, self.repeat
         ]
-
-    @property
-    def rng(self) -> np.random.Generator:
-        """The generator of the current call (see the class docstring)."""
-        if self._call_rng is not None:
-            return self._call_rng
-        if self._sequential is None:
-            self._sequential = np.random.default_rng(
-                self._key() + list(self._stream))
-        return self._sequential
-
-    def __call__(self, results: Dict) -> Optional[Dict]:
-        """Run :meth:`transform` with the sample's own generator."""
-        sample_idx = results.get('sample_idx')
-        if sample_idx is None:
-            return self.transform(results)
-        self._call_rng = np.random.default_rng(
-            self._key() + [int(sample_idx)] + list(self._stream))
-        try:
-            return self.transform(results)
-        finally:
-            self._call_rng = None
+        return key if sample_idx is None else key + [int(sample_idx)]
 
     # ------------------------------------------------------------ drawing
 
@@ -211,12 +194,8 @@ class PartialBodyOcclusion(SeededTransform):
         Raises:
             ValueError: V differs from the layout's number of joints.
         """
-        keypoint = self._keypoint(results)
+        keypoint = self._keypoint(results, self.layout)
         num_joints = self.layout.num_joints
-        if keypoint.shape[2] != num_joints:
-            raise ValueError(
-                f'{self._where(results)}: {keypoint.shape[2]} joints, layout '
-                f'{self.layout.name!r} has {num_joints}')
         joints = self.draw_joints()
         if self.mode == 'zero':
             if len(joints):

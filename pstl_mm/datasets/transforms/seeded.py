@@ -1,6 +1,6 @@
 """Random transforms with their own seeded generator."""
 import zlib
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -77,6 +77,15 @@ class SeededTransform(BaseTransform):
         self.seed = int(seed)
         self._sequential = None
 
+    def _entropy(self, sample_idx: Optional[int] = None) -> List[int]:
+        """Seed entropy of a sample's generator, before the stream.
+
+        ``None``: the sequential stream of a transform used on its own.
+        """
+        if sample_idx is None:
+            return [self.seed]
+        return [self.seed, _current_epoch(), int(sample_idx)]
+
     @property
     def rng(self) -> np.random.Generator:
         """The generator of the current call (see the class docstring)."""
@@ -84,7 +93,7 @@ class SeededTransform(BaseTransform):
             return self._call_rng
         if self._sequential is None:
             self._sequential = np.random.default_rng(
-                [self.seed, *self._stream])
+                self._entropy() + list(self._stream))
         return self._sequential
 
     def __call__(self, results: Dict) -> Optional[Dict]:
@@ -94,8 +103,7 @@ class SeededTransform(BaseTransform):
             self._call_rng = self._batch_rng()
         elif sample_idx is not None:
             self._call_rng = np.random.default_rng(
-                [self.seed, _current_epoch(),
-                 int(sample_idx), *self._stream])
+                self._entropy(sample_idx) + list(self._stream))
         else:
             return super().__call__(results)
         try:
@@ -120,11 +128,16 @@ class SeededTransform(BaseTransform):
         name = results.get('frame_dir', '<unnamed>')
         return f'{type(self).__name__} on sample {name!r}'
 
-    def _keypoint(self, results: Dict) -> np.ndarray:
+    def _keypoint(self, results: Dict, layout=None) -> np.ndarray:
         """Return ``results['keypoint']``, checked to be (M, T, V, C).
 
+        Args:
+            results (dict): The sample.
+            layout (SkeletonLayout, optional): V must equal its joints.
+
         Raises:
-            ValueError: The key is missing or the array is not 4-D.
+            ValueError: The key is missing, the array is not 4-D, or V
+                differs from the layout's number of joints.
         """
         keypoint = results.get('keypoint')
         if keypoint is None:
@@ -133,4 +146,8 @@ class SeededTransform(BaseTransform):
         if keypoint.ndim != 4:
             raise ValueError(f'{self._where(results)}: "keypoint" must be '
                              f'(M, T, V, C), got shape {keypoint.shape}')
+        if layout is not None and keypoint.shape[2] != layout.num_joints:
+            raise ValueError(
+                f'{self._where(results)}: {keypoint.shape[2]} joints, layout '
+                f'{layout.name!r} has {layout.num_joints}')
         return keypoint
