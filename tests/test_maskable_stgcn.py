@@ -214,3 +214,117 @@ def test_masked_and_plain_passes_share_one_backward():
     loss.backward()
     grads = [p.grad for p in model.parameters()]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
+
+
+def _paths_model(mask_path, state=None):
+    torch.manual_seed(0)
+    model = no_dropout(
+        MaskableSTGCN(hidden_channels=8, out_channels=32,
+                      mask_path=mask_path))
+    if state is not None:
+        model.load_state_dict(state)
+    return model
+
+
+def _equal_count_mask(n=4, v=25, removed=9, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    mask = torch.zeros(n, v, dtype=torch.bool)
+    for i in range(n):
+        mask[i, torch.randperm(v, generator=g)[:removed]] = True
+    return mask
+
+
+def _assert_close(got, want, name=''):
+    """Equal to 1e-5 of the larger of 1 and the tensor's largest entry."""
+    scale = max(1.0, want.abs().max().item())
+    err = (got - want).abs().max().item()
+    assert err <= 1e-5 * scale, f'{name}: max error {err} at scale {scale}'
+
+
+def _run(model, x, mask, pooled):
+    x = x.clone().requires_grad_()
+    out = model.forward_pooled(x, mask) if pooled else model(x, mask)
+    weights = torch.linspace(-1, 1, out.numel()).view(out.shape)
+    (out * weights).sum().backward()
+    grads = {k: p.grad.clone() for k, p in model.named_parameters()}
+    return out.detach(), x.grad, grads
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+@pytest.mark.parametrize('mode', ['train', 'eval'])
+@pytest.mark.parametrize('pooled', [False, True])
+@pytest.mark.parametrize('kind', ['gather', 'slice'])
+def test_mask_paths_equal_the_dense_path(mode, pooled, kind, dtype):
+    """Gathered / sliced joints give the dense path's features, gradients
+    and running statistics.
+
+    fp32 compares features and statistics; gradients are compared in
+    float64 because the biases of convolutions feeding a train-mode
+    BatchNorm have a true gradient of exactly 0, which fp32 reports as
+    rounding noise of either sign.
+    """
+    x = make_input(n=4, t=16).to(dtype)
+    mask = _equal_count_mask()
+    if kind == 'slice':
+        mask = mask[:1].expand(4, 25).clone()
+    dense = _paths_model('dense').to(dtype)
+    fast = _paths_model('auto', dense.state_dict()).to(dtype)
+    for model in (dense, fast):
+        getattr(model, mode)()
+    assert fast._mask_path(mask, 16) == kind
+    assert dense._mask_path(mask, 16) == 'dense'
+    out_d, gx_d, g_d = _run(dense, x, mask, pooled)
+    out_f, gx_f, g_f = _run(fast, x, mask, pooled)
+    _assert_close(out_f, out_d, 'features')
+    assert not gx_f[mask[:, None, None, :, None].expand_as(x)].any()
+    for key, value in dense.state_dict().items():
+        _assert_close(fast.state_dict()[key].double(), value.double(), key)
+    if dtype == torch.float64:
+        _assert_close(gx_f, gx_d, 'input gradient')
+        for name in g_d:
+            _assert_close(g_f[name], g_d[name], name)
+
+
+def test_gather_path_equals_separate_calls_per_sample():
+    """Each sample through the gather path = that sample sliced alone
+    (eval mode: no batch statistics tie the samples)."""
+    model = _paths_model('auto').eval()
+    x = make_input(n=4, t=16)
+    mask = _equal_count_mask()
+    together = model.forward_pooled(x, mask)
+    for i in range(4):
+        alone = model.forward_pooled(x[i:i + 1], mask[i:i + 1])
+        torch.testing.assert_close(together[i:i + 1], alone, rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_path_choice_and_ragged_fallback():
+    model = _paths_model('auto').train()
+    mask = _equal_count_mask()
+    assert model._mask_path(None, 16) is None
+    assert model._mask_path(mask, 16) == 'gather'
+    assert model._mask_path(mask[:1].expand(4, 25), 16) == 'slice'
+    ragged = mask.clone()
+    ragged[0, ~mask[0]] = torch.tensor([True] + [False] * 15)
+    assert model._mask_path(ragged, 16) == 'dense'
+    forced = _paths_model('gather')
+    with pytest.raises(ValueError, match='same number of kept joints'):
+        forced._mask_path(ragged, 16)
+    with pytest.raises(ValueError, match='mask_path'):
+        MaskableSTGCN(mask_path='fast')
+    # the fallback still equals per-sample pooling of forward()
+    x = make_input(n=4, t=16)
+    torch.testing.assert_close(
+        model.eval().forward_pooled(x, ragged),
+        model.pool(model(x, ragged), ragged), rtol=1e-5, atol=1e-6)
+
+
+def test_gather_path_computes_fewer_positions():
+    """The gather path's blocks see only the kept joints."""
+    model = _paths_model('auto').train()
+    seen = []
+    model.blocks[0].tcn_conv.register_forward_hook(
+        lambda mod, inp, out: seen.append(out.shape[-1]))
+    model.forward_pooled(make_input(n=4, t=16), _equal_count_mask())
+    model.forward_pooled(make_input(n=4, t=16))
+    assert seen == [16, 25]

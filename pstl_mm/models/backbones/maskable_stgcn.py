@@ -1,5 +1,5 @@
 """ST-GCN encoder that can remove joints from its computation."""
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -7,7 +7,32 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
-from ..layers import MaskedBatchNorm1d, MaskedBatchNorm2d
+from ..layers import MaskedBatchNorm1d, MaskedBatchNorm2d, WordDropout
+
+
+def _aggregate(y: torch.Tensor, A: torch.Tensor,
+               num_subsets: int) -> torch.Tensor:
+    """Graph aggregation ``sum_k y_k A_k``.
+
+    Args:
+        y (torch.Tensor): (N*M, K*C, T, V) output of the 1x1 convolution,
+            channel index k*C + c.
+        A (torch.Tensor): (K, V, W) adjacency shared by the batch, or
+            (N, K, V, W) one per sample (shared by its M persons).
+        num_subsets (int): K.
+
+    Returns:
+        torch.Tensor: (N*M, C, T, W).
+    """
+    nm, kc, t, v = y.shape
+    k = num_subsets
+    if A.dim() == 3:
+        return torch.einsum('nkctv,kvw->nctw', y.view(nm, k, kc // k, t, v),
+                            A)
+    n = A.shape[0]
+    y = y.view(n, nm // n, k, kc // k, t, v)
+    out = torch.einsum('nmkctv,nkvw->nmctw', y, A)
+    return out.reshape(nm, kc // k, t, A.shape[-1])
 
 
 class MaskableSTGCNBlock(nn.Module):
@@ -18,8 +43,13 @@ class MaskableSTGCNBlock(nn.Module):
     the residual is the identity where shapes allow, else a 1x1 convolution
     and BN; ReLU at the end.
 
-    Removed joints (``keep == 0``) send nothing through the graph, are left
-    out of every batch statistic, and are zero in the output.
+    The block runs on whatever joints its input holds: the full skeleton,
+    or the kept joints gathered per sample with the matching rows and
+    columns of the adjacency (see :meth:`adjacency`); every BatchNorm then
+    is torch's own. Only the fallback for masks that keep different numbers
+    of joints per sample passes ``keep``: removed joints then send nothing
+    through the graph, are left out of every batch statistic, and are zero
+    in the output.
 
     Args:
         in_channels (int): Input channels.
@@ -58,7 +88,7 @@ class MaskableSTGCNBlock(nn.Module):
             out_channels,
             out_channels, (temporal_kernel, 1), (stride, 1), (pad, 0))
         self.tcn_bn_out = MaskedBatchNorm2d(out_channels)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = WordDropout(dropout)
         self.has_residual = residual
         if residual and (in_channels != out_channels or stride != 1):
             self.res_conv = nn.Conv2d(
@@ -68,39 +98,61 @@ class MaskableSTGCNBlock(nn.Module):
             self.res_conv = None
             self.res_bn = None
 
-    def forward(self, x: torch.Tensor, A: torch.Tensor,
-                keep: Optional[torch.Tensor]) -> torch.Tensor:
+    def adjacency(self, A: torch.Tensor,
+                  kept: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``A * edge_importance``, restricted to the kept joints.
+
+        Args:
+            A (torch.Tensor): (K, V, V) graph.
+            kept (torch.Tensor, optional): (V_kept,) indices shared by the
+                batch, or (N, V_kept) per sample; ``None`` keeps all.
+
+        Returns:
+            torch.Tensor: (K, V', V') or, for per-sample indices,
+            (N, K, V_kept, V_kept).
+        """
+        if self.edge_importance is not None:
+            A = A * self.edge_importance
+        if kept is None:
+            return A
+        if kept.dim() == 1:
+            return A[:, kept[:, None], kept[None, :]]
+        return A[:, kept[:, :, None], kept[:, None, :]].transpose(0, 1)
+
+    def forward(self,
+                x: torch.Tensor,
+                A: torch.Tensor,
+                keep: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Run the block.
 
         Args:
-            x (torch.Tensor): (N*M, C_in, T, V), zero at removed joints.
-            A (torch.Tensor): (K, V, V) adjacency.
-            keep (torch.Tensor, optional): (N*M, 1, 1, V) float mask,
-                ``None`` keeps every joint.
+            x (torch.Tensor): (N*M, C_in, T, V') features of the joints the
+                block runs on (zero at removed joints with ``keep``).
+            A (torch.Tensor): Adjacency from :meth:`adjacency`, (K, V', V')
+                or (N, K, V', V').
+            keep (torch.Tensor, optional): (N*M, 1, 1, V') float mask of the
+                fallback path, ``None`` when every joint of ``x`` is real.
 
         Returns:
-            torch.Tensor: (N*M, C_out, T // stride, V).
+            torch.Tensor: (N*M, C_out, T // stride, V').
         """
         if self.res_conv is not None:
             res = self.res_bn(self.res_conv(x), keep)
         elif self.has_residual:
             res = x
         else:
-            res = 0
-        if self.edge_importance is not None:
-            A = A * self.edge_importance
+            res = None
         y = self.gcn_conv(x)
         if keep is not None:
             y = y * keep
-        n, kc, t, v = y.shape
-        y = y.view(n, self.num_subsets, kc // self.num_subsets, t, v)
-        y = torch.einsum('nkctv,kvw->nctw', y, A)
+        y = _aggregate(y, A, self.num_subsets)
         if keep is not None:
             y = y * keep
-        y = torch.relu(self.tcn_bn_in(y, keep))
-        y = self.tcn_bn_out(self.tcn_conv(y), keep)
-        y = self.dropout(y)
-        return torch.relu(y + res)
+        y = self.tcn_bn_in(y, keep).relu_()
+        y = self.dropout(self.tcn_bn_out(self.tcn_conv(y), keep))
+        if res is not None:
+            y = y.add_(res)
+        return y.relu_()
 
 
 @MODELS.register_module()
@@ -120,7 +172,15 @@ class MaskableSTGCN(BaseModule):
     batch this equals the authors' way: ``data_bn`` on every joint, then
     ``x`` and ``A`` sliced to the kept joints. Masks may differ per sample;
     ``data_bn`` statistics of a joint then count the samples that keep it.
-    The cost is the same as without a mask.
+
+    A mask costs less than no mask: when every sample keeps the same number
+    of joints (CSM, RSM, partial-body joint levels) the blocks run on the
+    kept joints only, gathered per sample with per-sample adjacency
+    ``(A * edge_importance)[kept][:, kept]``, and every BatchNorm after
+    ``data_bn`` is torch's own over real positions; a mask shared by the
+    batch slices, as the authors do. Masks with different numbers of kept
+    joints per sample fall back to zeroing removed joints at every step with
+    masked statistics. All paths give the same features and gradients.
 
     Args:
         in_channels (int): Coordinates per joint C. Defaults to 3.
@@ -136,6 +196,10 @@ class MaskableSTGCN(BaseModule):
         edge_importance (bool): Learnable edge importance. Defaults to True.
         frozen (bool): No parameter requires grad, and every BatchNorm and
             Dropout stays in eval mode, even after ``train()``.
+        mask_path (str): ``'auto'`` (default) picks the cheapest exact path
+            for each mask; ``'dense'`` always takes the fallback (zeroed
+            joints, masked statistics); ``'gather'`` refuses masks with
+            different numbers of kept joints per sample.
         init_cfg (dict, optional): MMEngine initialisation config, e.g.
             ``dict(type='Pretrained', checkpoint=CKPT, prefix='backbone.')``.
     """
@@ -151,6 +215,7 @@ class MaskableSTGCN(BaseModule):
                  dropout: float = 0.5,
                  edge_importance: bool = True,
                  frozen: bool = False,
+                 mask_path: str = 'auto',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.layout = get_layout(layout)
@@ -158,6 +223,10 @@ class MaskableSTGCN(BaseModule):
         self.out_channels = out_channels
         self.num_person = num_person
         self.frozen = frozen
+        if mask_path not in ('auto', 'gather', 'dense'):
+            raise ValueError("mask_path must be 'auto', 'gather' or 'dense', "
+                             f'got {mask_path!r}')
+        self.mask_path = mask_path
         A = torch.from_numpy(graph_adjacency(self.layout.name))
         self.register_buffer('A', A, persistent=False)
         num_joints = self.layout.num_joints
@@ -229,17 +298,106 @@ class MaskableSTGCN(BaseModule):
             raise ValueError(
                 f'MaskableSTGCN: joint_mask must have shape (N, V) = '
                 f'{(n, v)} or (V,), got {tuple(joint_mask.shape)}')
-        all_masked = joint_mask.all(dim=1)
-        if bool(all_masked.any()):
-            bad = torch.nonzero(all_masked).flatten().tolist()
+        return joint_mask
+
+    def _mask_path(self, joint_mask: Optional[torch.Tensor],
+                   num_frames: int) -> Optional[str]:
+        """Choose how a mask is run (one host synchronisation per mask).
+
+        Returns:
+            str or None: ``None`` without a mask; ``'slice'`` for one mask
+            shared by the batch; ``'gather'`` when every sample keeps the
+            same number of joints; ``'dense'`` otherwise (or when
+            ``mask_path='dense'`` asks for it).
+        """
+        if joint_mask is None:
+            return None
+        counts = (~joint_mask).sum(dim=1)
+        differs = (joint_mask != joint_mask[:1]).any()
+        fewest, most, total, ragged = torch.stack(
+            [counts.min(), counts.max(), counts.sum(),
+             differs.long()]).tolist()
+        if fewest == 0:
+            bad = torch.nonzero(counts == 0).flatten().tolist()
             raise ValueError('MaskableSTGCN: joint_mask removes every joint '
                              f'of sample(s) {bad}')
-        return joint_mask
+        if self.mask_path == 'dense':
+            if self.training and total * num_frames < 2:
+                raise ValueError('MaskableSTGCN: a masked batch needs at '
+                                 'least 2 kept positions to compute batch '
+                                 'statistics')
+            return 'dense'
+        if not ragged:
+            return 'slice'
+        if fewest == most:
+            return 'gather'
+        if self.mask_path == 'gather':
+            raise ValueError(
+                "MaskableSTGCN: mask_path='gather' needs the same number of "
+                f'kept joints in every sample, got {fewest} to {most}')
+        return 'dense'
+
+    def _encode(self, x: torch.Tensor,
+                joint_mask: Optional[torch.Tensor]) -> Tuple:
+        """Run ``data_bn`` and the blocks on the joints each path keeps.
+
+        Returns:
+            tuple: ``(h, path, kept, keep)``: h (N*M, C_out, T', V') block
+            output; the path of :meth:`_mask_path`; ``kept`` the joint
+            indices h holds ((V_kept,) for 'slice', (N, V_kept) for
+            'gather', else ``None``); ``keep`` the (N*M, 1, 1, V) float mask
+            of the 'dense' path, else ``None``.
+        """
+        joint_mask = self._check_inputs(x, joint_mask)
+        n, m, t, v, c = x.shape
+        path = self._mask_path(joint_mask, t)
+        x = x.permute(0, 1, 3, 4, 2).contiguous()  # N, M, V, C, T
+        rows = None
+        if path in ('gather', 'dense'):
+            keep = (~joint_mask).to(x.dtype)  # N, V
+            if self.data_bn_type == 'VC':
+                rows = keep.repeat_interleave(m, dim=0).repeat_interleave(
+                    c, dim=1)[..., None]
+            else:
+                rows = keep.repeat_interleave(c, dim=1).repeat(1, m)[...,
+                                                                     None]
+        if self.data_bn_type == 'VC':
+            x = self.data_bn(x.view(n * m, v * c, t), rows)
+        elif self.data_bn_type == 'MVC':
+            x = self.data_bn(x.view(n, m * v * c, t), rows)
+        x = x.view(n, m, v, c, t).permute(0, 1, 3, 4, 2)
+        x = x.reshape(n * m, c, t, v)
+        kept = keep = None
+        if path == 'slice':
+            kept = torch.nonzero(~joint_mask[0]).flatten()
+            x = x[..., kept]
+        elif path == 'gather':
+            kept = torch.nonzero(~joint_mask)[:, 1].view(n, -1)
+            x = x.gather(3, self._person_index(kept, m, c, t))
+        elif path == 'dense':
+            keep = (~joint_mask).to(x.dtype).repeat_interleave(
+                m, dim=0)[:, None, None, :]
+            x = x * keep
+        for block in self.blocks:
+            x = block(x, block.adjacency(self.A, kept), keep)
+        return x, path, kept, keep
+
+    @staticmethod
+    def _person_index(kept: torch.Tensor, m: int, c: int,
+                      t: int) -> torch.Tensor:
+        """(N, V_kept) joint indices -> (N*M, C, T, V_kept) gather index."""
+        index = kept.repeat_interleave(m, dim=0)[:, None, None, :]
+        return index.expand(-1, c, t, -1)
 
     def forward(self,
                 x: torch.Tensor,
                 joint_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Encode skeleton sequences.
+
+        Masks that keep the same number of joints in every sample run on
+        the kept joints only (gathered, with per-sample adjacency); one mask
+        shared by the batch slices ``x`` and ``A``; other masks zero the
+        removed joints at every step (``mask_path`` of the class).
 
         Args:
             x (torch.Tensor): (N, M, T, V, C) coordinates.
@@ -250,28 +408,39 @@ class MaskableSTGCN(BaseModule):
             torch.Tensor: (N, M, C_out, T', V) features, zero at removed
             joints; T' = ceil(T / 4) with the default strides.
         """
-        joint_mask = self._check_inputs(x, joint_mask)
-        n, m, t, v, c = x.shape
-        keep = None
-        if joint_mask is not None:
-            keep = (~joint_mask).to(x.dtype)  # N, V
-        x = x.permute(0, 1, 3, 4, 2).contiguous()  # N, M, V, C, T
-        if self.data_bn_type == 'VC':
-            rows = None if keep is None else keep.repeat_interleave(
-                m, dim=0).repeat_interleave(c, dim=1)[..., None]
-            x = self.data_bn(x.view(n * m, v * c, t), rows)
-        elif self.data_bn_type == 'MVC':
-            rows = None if keep is None else keep.repeat_interleave(
-                c, dim=1).repeat(1, m)[..., None]
-            x = self.data_bn(x.view(n, m * v * c, t), rows)
-        x = x.view(n, m, v, c, t).permute(0, 1, 3, 4, 2)
-        x = x.reshape(n * m, c, t, v)
-        if keep is not None:
-            keep = keep.repeat_interleave(m, dim=0)[:, None, None, :]
-            x = x * keep
-        for block in self.blocks:
-            x = block(x, self.A, keep)
-        return x.reshape((n, m) + x.shape[1:])
+        h, path, kept, _ = self._encode(x, joint_mask)
+        n, m, _, v, _ = x.shape
+        nm, c_out, t_out, _ = h.shape
+        if path == 'slice':
+            h = h.new_zeros(nm, c_out, t_out, v).index_copy(3, kept, h)
+        elif path == 'gather':
+            index = self._person_index(kept, m, c_out, t_out)
+            h = h.new_zeros(nm, c_out, t_out, v).scatter(3, index, h)
+        return h.reshape((n, m) + h.shape[1:])
+
+    def forward_pooled(self,
+                       x: torch.Tensor,
+                       joint_mask: Optional[torch.Tensor] = None
+                       ) -> torch.Tensor:
+        """Pooled features, ``pool(forward(x, joint_mask), joint_mask)``.
+
+        Cheaper than the two calls: kept joints are never scattered back.
+
+        Args:
+            x (torch.Tensor): (N, M, T, V, C) coordinates.
+            joint_mask (torch.Tensor, optional): (N, V) or (V,) bool, True
+                for a removed joint.
+
+        Returns:
+            torch.Tensor: (N, C_out) features.
+        """
+        h, path, _, keep = self._encode(x, joint_mask)
+        n, m = x.shape[:2]
+        if path == 'dense':
+            kept = keep.view(n, m, -1)[:, 0].sum(dim=1)  # N
+            summed = h.sum(dim=(2, 3)).view(n, m, -1)
+            return (summed / (kept[:, None, None] * h.shape[2])).mean(dim=1)
+        return h.mean(dim=(2, 3)).view(n, m, -1).mean(dim=1)
 
     @staticmethod
     def pool(features: torch.Tensor,
@@ -293,4 +462,3 @@ class MaskableSTGCN(BaseModule):
         kept = (~joint_mask).to(features.dtype).expand(n, v).sum(dim=1)
         summed = features.sum(dim=(3, 4))  # removed joints are zero
         return (summed / (kept[:, None, None] * t)).mean(dim=1)
-

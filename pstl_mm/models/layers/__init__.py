@@ -1,3 +1,4 @@
 from .masked_batch_norm import MaskedBatchNorm1d, MaskedBatchNorm2d
+from .word_dropout import WordDropout, keep_mask
 
-__all__ = ['MaskedBatchNorm1d', 'MaskedBatchNorm2d']
+__all__ = ['MaskedBatchNorm1d', 'MaskedBatchNorm2d', 'WordDropout', 'keep_mask']

@@ -73,7 +73,7 @@ class PSTL(BaseModel):
             torch.Tensor: (N, C_out) features.
         """
         x, mask = self._view(inputs, view)
-        return self.backbone.pool(self.backbone(x, mask), mask)
+        return self.backbone.forward_pooled(x, mask)
 
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples=None) -> Dict[str, torch.Tensor]:

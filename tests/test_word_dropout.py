@@ -1,0 +1,44 @@
+"""WordDropout: nn.Dropout's semantics with a mask cut from random words."""
+import pytest
+import torch
+
+from pstl_mm.models.layers import WordDropout, keep_mask
+
+
+@pytest.mark.parametrize('p', [0.5, 0.25, 0.1])
+def test_keep_rate_and_independence(p):
+    torch.manual_seed(0)
+    mask = keep_mask(torch.Size((1000, 1000)), p, torch.device('cpu'))
+    assert mask.dtype == torch.bool and mask.shape == (1000, 1000)
+    rate = mask.float().mean().item()
+    assert abs(rate - (1 - p)) < 3e-3
+    # neighbouring entries (slices of one word) are uncorrelated
+    a, b = mask[:, 0::2].float(), mask[:, 1::2].float()
+    both = (a * b).mean().item()
+    assert abs(both - (1 - p)**2) < 3e-3
+
+
+def test_forward_backward_and_eval():
+    torch.manual_seed(0)
+    drop = WordDropout(0.5).train()
+    x = torch.randn(64, 8, 10, 5, requires_grad=True)
+    y = drop(x)
+    kept = y != 0
+    torch.testing.assert_close(y[kept], 2 * x[kept])
+    assert 0.45 < kept.float().mean().item() < 0.55
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, 2 * kept.float())
+    drop.eval()
+    assert drop(x) is x
+    assert WordDropout(0.0).train()(x) is x
+    assert not WordDropout(1.0).train()(x).any()
+
+
+def test_draws_follow_torch_seed():
+    drop = WordDropout(0.5).train()
+    x = torch.ones(4, 100)
+    torch.manual_seed(7)
+    first = drop(x)
+    torch.manual_seed(7)
+    assert torch.equal(drop(x), first)
+    assert not torch.equal(drop(x), first)
