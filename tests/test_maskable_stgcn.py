@@ -104,7 +104,9 @@ def test_shared_mask_equals_slicing(mode):
     masked_state = {k: v.clone() for k, v in model.state_dict().items()}
     model.load_state_dict(state)
     ref = _sliced_reference(model, x, kept)
-    torch.testing.assert_close(out[..., kept], ref, rtol=1e-5, atol=1e-5)
+    # 1e-5 of the features' scale: the reference multiplies in another
+    # order, and train-mode BatchNorm over 4 samples amplifies rounding.
+    _assert_close(out[..., kept], ref, 'sliced features')
     assert out[..., removed].abs().max() == 0
     torch.testing.assert_close(
         model.pool(out, mask), ref.mean(dim=(3, 4)).mean(dim=1),

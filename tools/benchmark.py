@@ -2,15 +2,21 @@
 
 Sub-commands::
 
-    python tools/benchmark.py step [--batch 32] [--iters 3] [--num-person 2]
+    python tools/benchmark.py step [--batch 128] [--iters 2] [--repeats 2]
+        [--baseline OTHER_CHECKOUT] [--variants configured plain ...]
     python tools/benchmark.py pipeline [--samples 200]
     python tools/benchmark.py memory [--npy PATH | --size-gb 2.5] [--samples 2000]
 
-``step``: samples/s of one PSTL pretraining step (three views through the
-encoder, 6144-wide projector, Barlow Twins losses, Adam), for the plain
-encoder, with per-sample CSM masks on the spatial view, and under bf16
-autocast, each reported as a ratio to the plain fp32 step measured in the
-same run. ``pipeline``: samples/s of the pretraining data pipeline
+``step``: seconds, samples/s and peak resident memory of one PSTL
+pretraining step (three views through the encoder, 6144-wide projector,
+Barlow Twins losses, backward, Adam) of the model of
+``configs/pstl/pstl_ntu60_xsub.py``, per variant: as configured (per-sample
+CSM masks of 9 joints: the gather path), masks off, one mask shared by the
+batch (slice path), 8-10 joints per sample (dense fallback), and the CSM
+masks forced through the fallback. Each row runs in a fresh process (so its
+peak memory is its own); with ``--baseline`` another checkout runs the same
+variants alternately and ratios are taken against it, else against the
+plain step. ``pipeline``: samples/s of the pretraining data pipeline
 (``MultiView`` with crop, shear, rotate, flip, CSM, MATM) on synthetic
 clips. ``memory``: peak resident memory (VmHWM) of iterating a
 ``PSTLSkeletonDataset`` over a CrosSCLR ``*_data_joint.npy`` file
@@ -51,43 +57,127 @@ def _build(cfg_path: str, **overrides):
     return cfg
 
 
-def step_command(args) -> int:
-    """Time pretraining steps; print samples/s and ratios to plain fp32."""
-    from mmaction.registry import MODELS
-    cfg = _build(CONFIG, **{'model.backbone.num_person': args.num_person})
-    model = MODELS.build(cfg.model).train()
-    optim = torch.optim.Adam(model.parameters(), lr=1e-4)
-    g = torch.Generator().manual_seed(0)
-    n, m = args.batch, args.num_person
+STEP_VARIANTS = {
+    # name: (spatial mask, backbone mask_path override, description)
+    'configured': ('csm', None, 'as configured: CSM, 9 joints per sample'),
+    'plain': (None, None, 'masks off'),
+    'shared': ('shared', None, 'one CSM mask for the batch (slice)'),
+    'ragged': ('ragged', None, '8-10 joints per sample (dense fallback)'),
+    'dense': ('csm', 'dense', 'CSM masks forced through the fallback'),
+}
+
+
+def _step_inputs(n: int, m: int, mask_kind, seed: int = 0) -> dict:
+    """Synthetic views of an NTU-shaped batch and the spatial view's mask."""
+    g = torch.Generator().manual_seed(seed)
     views = dict(
         anchor=torch.randn(n, m, 50, 25, 3, generator=g),
         spatial=torch.randn(n, m, 50, 25, 3, generator=g),
         temporal=torch.randn(n, m, 30, 25, 3, generator=g))
-    masks = torch.zeros(n, 25, dtype=torch.bool)
+    if mask_kind is None:
+        return views
+    mask = torch.zeros(n, 25, dtype=torch.bool)
     for i in range(n):
-        masks[i, torch.randperm(25, generator=g)[:9]] = True
+        count = 9 if mask_kind != 'ragged' else 8 + i % 3
+        row = 0 if mask_kind == 'shared' else i
+        mask[i, torch.randperm(
+            25, generator=torch.Generator().manual_seed(row))[:count]] = True
+    views['spatial_joint_mask'] = mask
+    return views
 
-    def run(inputs, dtype=None):
-        times = []
-        for _ in range(args.iters + 1):
-            start = time.perf_counter()
-            with torch.autocast('cpu', dtype=dtype, enabled=dtype
-                                is not None):
-                loss = sum(model.loss(inputs).values())
-            optim.zero_grad()
-            loss.backward()
-            optim.step()
-            times.append(time.perf_counter() - start)
-        return n / float(np.median(times[1:]))
 
-    rows = [('plain fp32', run(views)),
-            ('CSM masks fp32', run(dict(views, spatial_joint_mask=masks))),
-            ('plain bf16 autocast', run(views, torch.bfloat16))]
-    base = rows[0][1]
-    print(f'pretraining step, batch {n}, {m} person(s), '
-          f'{torch.get_num_threads()} threads')
-    for name, rate in rows:
-        print(f'  {name:<22} {rate:8.2f} samples/s  x{rate / base:.2f}')
+def step_worker_command(args) -> int:
+    """One process, one variant: time steps, print a JSON line."""
+    import json
+
+    from mmaction.registry import MODELS
+    mask_kind, mask_path, _ = STEP_VARIANTS[args.variant]
+    overrides = {'model.backbone.num_person': args.num_person}
+    if mask_path is not None:
+        overrides['model.backbone.mask_path'] = mask_path
+    cfg = _build(osp.join(args.repo, 'configs', 'pstl', 'pstl_ntu60_xsub.py'),
+                 **overrides)
+    model = MODELS.build(cfg.model).train()
+    optim = torch.optim.Adam(model.parameters(), lr=5e-3, weight_decay=1e-5)
+    inputs = _step_inputs(args.batch, args.num_person, mask_kind)
+    times = []
+    for _ in range(args.iters + 1):
+        start = time.perf_counter()
+        loss = sum(model.loss(inputs).values())
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+        times.append(time.perf_counter() - start)
+    print('STEP ' + json.dumps(
+        dict(seconds=float(np.median(times[1:])), peak_mb=_rss_mb('VmHWM'),
+             loss=float(loss))))
+    return 0
+
+
+def _run_worker(repo: str, variant: str, args) -> dict:
+    """Run :func:`step_worker_command` for ``repo`` in a fresh process."""
+    import json
+    import subprocess
+    env = dict(os.environ, PYTHONPATH=repo)
+    cmd = [
+        sys.executable, osp.abspath(__file__), 'step-worker', '--repo', repo,
+        '--variant', variant, '--batch', str(args.batch), '--iters',
+        str(args.iters), '--num-person', str(args.num_person)
+    ]
+    proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True,
+                          text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith('STEP '):
+            return json.loads(line[5:])
+    raise RuntimeError(f'step worker failed for {repo} ({variant}):\n'
+                       f'{proc.stderr[-3000:]}')
+
+
+def step_command(args) -> int:
+    """Time pretraining steps per variant, each in its own process.
+
+    With ``--baseline DIR`` (another checkout, e.g. a git worktree of an
+    earlier commit) the same variants of that tree run alternately with
+    this one, and ratios are taken against it.
+    """
+    trees = [('current', REPO)]
+    if args.baseline:
+        trees.insert(0, ('baseline', osp.abspath(args.baseline)))
+    results = {}
+    for _ in range(args.repeats):
+        for variant in args.variants:
+            for tree, repo in trees:
+                if tree == 'baseline' and STEP_VARIANTS[variant][1]:
+                    continue  # the baseline has no mask_path option
+                res = _run_worker(repo, variant, args)
+                results.setdefault((variant, tree), []).append(res)
+                print(f'  .. {variant:<10} {tree:<8} '
+                      f'{res["seconds"]:7.2f} s/step '
+                      f'{res["peak_mb"]:8.0f} MB peak', flush=True)
+    print(f'\npretraining step, batch {args.batch}, {args.num_person} '
+          f'person(s), {torch.get_num_threads()} threads, median of '
+          f'{args.iters} steps after a warm-up, one process per row and '
+          f'repeat, {args.repeats} alternating repeat(s)')
+    head = (f'| variant | tree | s/step | samples/s | peak resident MB | '
+            f'samples/s vs {"baseline" if args.baseline else "plain"} | '
+            f'peak vs {"baseline" if args.baseline else "plain"} |')
+    print(head)
+    print('|' + '---|' * 7)
+    for variant in args.variants:
+        for tree, _ in trees:
+            runs = results.get((variant, tree))
+            if not runs:
+                continue
+            sec = float(np.median([r['seconds'] for r in runs]))
+            peak = float(np.median([r['peak_mb'] for r in runs]))
+            ref_key = (variant, 'baseline') if args.baseline else (
+                'plain', 'current')
+            ref = results.get(ref_key) or results.get((variant, tree))
+            ref_sec = float(np.median([r['seconds'] for r in ref]))
+            ref_peak = float(np.median([r['peak_mb'] for r in ref]))
+            print(f'| {variant} ({STEP_VARIANTS[variant][2]}) | {tree} | '
+                  f'{sec:.2f} | {args.batch / sec:.2f} | {peak:.0f} | '
+                  f'x{ref_sec / sec:.2f} | x{peak / ref_peak:.2f} |')
     return 0
 
 
@@ -174,7 +264,19 @@ def main(argv=None) -> int:
     step.add_argument('--batch', type=int, default=32)
     step.add_argument('--iters', type=int, default=3)
     step.add_argument('--num-person', type=int, default=2)
+    step.add_argument('--repeats', type=int, default=1)
+    step.add_argument('--variants', nargs='+', choices=list(STEP_VARIANTS),
+                      default=list(STEP_VARIANTS))
+    step.add_argument('--baseline', help='another checkout to compare with')
     step.set_defaults(func=step_command)
+    worker = commands.add_parser('step-worker')
+    worker.add_argument('--repo', default=REPO)
+    worker.add_argument('--variant', choices=list(STEP_VARIANTS),
+                        default='configured')
+    worker.add_argument('--batch', type=int, default=32)
+    worker.add_argument('--iters', type=int, default=3)
+    worker.add_argument('--num-person', type=int, default=2)
+    worker.set_defaults(func=step_worker_command)
     pipe = commands.add_parser('pipeline', help='data pipeline throughput')
     pipe.add_argument('--samples', type=int, default=200)
     pipe.set_defaults(func=pipeline_command)
