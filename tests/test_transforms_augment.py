@@ -7,7 +7,9 @@ from scipy.spatial.transform import Rotation
 
 from pstl_mm.datasets.transforms import (SkeletonFlip, SkeletonRotate,
                                          SkeletonShear, TemporalPadCrop)
-from pstl_mm.datasets.transforms.augment import rotation_matrix
+from pstl_mm.datasets.transforms.augment import (mirror_pad_frames,
+                                                 rotation_matrix,
+                                                 transform_points)
 from pstl_mm.skeleton import get_layout
 
 from .conftest import build, make_sample, run
@@ -63,6 +65,19 @@ def test_crop_mirror_padding_at_the_edges():
     np.testing.assert_array_equal(seen[4][:, :10], x[:, 2:])
 
 
+@pytest.mark.parametrize('num_frames', [1, 2, 5, 12, 50])
+def test_mirror_pad_frames_is_numpy_symmetric_padding(num_frames):
+    frames = np.arange(num_frames)
+    for pad in range(num_frames + 1):
+        index = mirror_pad_frames(num_frames, pad)
+        expected = np.pad(frames, pad, mode='symmetric')
+        np.testing.assert_array_equal(index, expected)
+    assert mirror_pad_frames(12, 2).tolist() == [1, 0] + list(range(12)) + [
+        11, 10]
+    with pytest.raises(ValueError, match='pad'):
+        mirror_pad_frames(num_frames, num_frames + 1)
+
+
 def test_crop_of_a_short_sequence_is_identity():
     sample = make_sample(t=5)  # pad = 5 // 6 = 0
     out = run(TemporalPadCrop(seed=0), sample)['keypoint']
@@ -101,6 +116,27 @@ def test_shear_is_x_to_s_x():
     np.testing.assert_allclose(
         out, sample['keypoint'] @ matrix.T, rtol=1e-5, atol=1e-5)
     assert not np.allclose(out, sample['keypoint'])
+
+
+def test_transform_points_is_x_to_a_x():
+    matrix = np.array([[1.0, 0.25, -0.5], [0.125, 1.0, 2.0],
+                       [-3.0, 0.5, 1.0]])
+    # Joint j of the unit-vector sample is e_j: it moves to A e_j exactly.
+    units = unit_vectors()['keypoint']
+    moved = transform_points(units, matrix)
+    assert moved.dtype == np.float32 and moved.shape == (1, 1, 3, 3)
+    np.testing.assert_array_equal(moved[0, 0], matrix.T.astype(np.float32))
+    # Any sample: the float64 product rounded to float32, a new array.
+    keypoint = make_sample()['keypoint']
+    moved = transform_points(keypoint, matrix)
+    expected = np.einsum('mtvc,dc->mtvd', keypoint.astype(np.float64),
+                         matrix)
+    assert moved.dtype == np.float32 and moved.shape == keypoint.shape
+    np.testing.assert_allclose(moved, expected, rtol=1e-6, atol=1e-6)
+    assert not np.shares_memory(moved, keypoint)
+    in_float64 = transform_points(keypoint.astype(np.float64), matrix)
+    assert in_float64.dtype == np.float64
+    np.testing.assert_allclose(in_float64, expected, rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------- rotate

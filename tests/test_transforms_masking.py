@@ -9,7 +9,8 @@ from pstl_mm.datasets.transforms import (CentralSpatialMasking,
                                          MotionAttentionTemporalMasking,
                                          RandomSpatialMasking,
                                          RandomTemporalMasking)
-from pstl_mm.datasets.transforms.masking import (lowest_motion_frames,
+from pstl_mm.datasets.transforms.masking import (draw_without_replacement,
+                                                 lowest_motion_frames,
                                                  motion_attention)
 from pstl_mm.skeleton import get_layout
 
@@ -26,6 +27,60 @@ SMALL = dict(keypoint=np.zeros((1, 2, 25, 3), np.float32), frame_dir='small')
 
 def masks(transform, n):
     return np.stack([transform(dict(SMALL))['joint_mask'] for _ in range(n)])
+
+
+# ------------------------------------------------- drawing without replacement
+
+
+def pair_counts(weights, n, seed=0):
+    """Counts of every drawn pair {i, j} (i < j) over ``n`` draws of 2."""
+    rng = np.random.default_rng(seed)
+    counts = {}
+    for _ in range(n):
+        pair = tuple(sorted(
+            draw_without_replacement(rng, 4, 2, weights).tolist()))
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def test_draw_without_replacement_is_successive_weighted_draws():
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+    total = weights.sum()
+    # P({i, j}) = w_i / W * w_j / (W - w_i) + w_j / W * w_i / (W - w_j).
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    exact = np.array([
+        weights[i] / total * weights[j] / (total - weights[i]) +
+        weights[j] / total * weights[i] / (total - weights[j])
+        for i, j in pairs
+    ])
+    assert exact.sum() == pytest.approx(1.0)
+    assert exact[0] == pytest.approx(1 / 10 * 2 / 9 + 2 / 10 * 1 / 8)
+    n = 20000
+    counts = pair_counts(weights, n)
+    observed = np.array([counts.get(pair, 0) for pair in pairs])
+    assert observed.sum() == n
+    assert chisquare(observed, n * exact).pvalue > 1e-3
+    # Without weights: every pair equally likely.
+    counts = pair_counts(None, 6000, seed=1)
+    observed = np.array([counts.get(pair, 0) for pair in pairs])
+    assert chisquare(observed, np.full(6, 1000)).pvalue > 1e-3
+
+
+def test_draw_without_replacement_edges():
+    rng = np.random.default_rng(0)
+    empty = draw_without_replacement(rng, 5, 0)
+    assert empty.dtype == np.int64 and empty.shape == (0, )
+    every = draw_without_replacement(rng, 5, 5, np.arange(1.0, 6.0))
+    assert every.dtype == np.int64 and sorted(every.tolist()) == list(
+        range(5))
+    one = [draw_without_replacement(rng, 3, 1, np.array([1e-9, 1.0, 1e-9]))
+           for _ in range(20)]
+    assert all(d.tolist() == [1] for d in one)
+    # The same generator state gives the same draw.
+    a = draw_without_replacement(np.random.default_rng(4), 25, 9)
+    b = draw_without_replacement(np.random.default_rng(4), 25, 9)
+    np.testing.assert_array_equal(a, b)
+    assert len(set(a.tolist())) == 9
 
 
 # --------------------------------------------------------------- spatial

@@ -18,6 +18,43 @@ from mmaction.registry import TRANSFORMS
 from pstl_mm.skeleton import get_layout
 from .seeded import SeededTransform
 
+
+def draw_without_replacement(rng: np.random.Generator,
+                             num_items: int,
+                             num_drawn: int,
+                             weights: Optional[np.ndarray] = None
+                             ) -> np.ndarray:
+    """Draw ``num_drawn`` distinct items, each proportional to its weight.
+
+    The items are drawn one after the other without replacement, each draw
+    proportional to the weights of the items not yet drawn (uniform without
+    ``weights``), the distribution of ``rng.choice(num_items, num_drawn,
+    replace=False, p=weights / weights.sum())``. It is computed in one go as
+    an exponential race: item i finishes at ``E_i / w_i`` with ``E_i`` iid
+    Exp(1), and the ``num_drawn`` first to finish are the draw (the first
+    finishes with probability ``w_i / sum_j w_j`` and, the clocks being
+    memoryless, so does each next one among the rest).
+
+    Args:
+        rng (np.random.Generator): The generator (draws ``num_items``
+            standard exponentials).
+        num_items (int): N, the items are ``0 .. N - 1``.
+        num_drawn (int): K, ``0 <= K <= N``.
+        weights (np.ndarray, optional): (N,) weights, all ``> 0`` (not
+            checked here).
+
+    Returns:
+        np.ndarray: (K,) int64 distinct items, in no particular order.
+    """
+    finish = rng.standard_exponential(num_items)
+    if weights is not None:
+        finish /= weights
+    if num_drawn == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.argpartition(finish, num_drawn - 1)[:num_drawn].astype(
+        np.int64, copy=False)
+
+
 # ---------------------------------------------------------------- spatial
 
 
@@ -76,7 +113,8 @@ class CentralSpatialMasking(_SpatialMasking):
 
     * ``mode='paper'``: ``num_masked`` distinct joints, drawn one after the
       other without replacement, each draw proportional to the degrees of
-      the joints not yet drawn (``Generator.choice(..., replace=False, p)``).
+      the joints not yet drawn (:func:`draw_without_replacement`, the
+      distribution of ``Generator.choice(..., replace=False, p)``).
     * ``mode='reference'`` (the authors' code): a pool in which joint i
       appears d_i times (48 entries for NTU); ``num_draws`` pool entries are
       drawn without replacement and the mask is the set of distinct joints
@@ -105,6 +143,10 @@ class CentralSpatialMasking(_SpatialMasking):
                              f'expected one of {self.MODES}')
         self.mode = mode
         degrees = self.layout.degrees
+        if mode == 'paper' and num_masked and np.any(degrees <= 0):
+            raise ValueError(
+                f'CentralSpatialMasking: layout {self.layout.name!r} has '
+                'joints of degree 0, which cannot be drawn')
         self.probs = degrees / degrees.sum()
         self.pool = np.repeat(np.arange(self.layout.num_joints), degrees)
         if mode == 'reference' and not 0 <= num_draws <= len(self.pool):
@@ -117,11 +159,8 @@ class CentralSpatialMasking(_SpatialMasking):
     def draw_joints(self) -> np.ndarray:
         """Draw the removed joints, (K,) int indices (distinct)."""
         if self.mode == 'paper':
-            return self.rng.choice(
-                self.layout.num_joints,
-                size=self.num_masked,
-                replace=False,
-                p=self.probs)
+            return draw_without_replacement(self.rng, self.layout.num_joints,
+                                            self.num_masked, self.probs)
         entries = self.rng.choice(
             len(self.pool), size=self.num_draws, replace=False)
         return np.unique(self.pool[entries])
@@ -175,8 +214,10 @@ def motion_attention(keypoint: np.ndarray) -> np.ndarray:
         np.ndarray: (T,) float64 attention, summing to 1 (or all 0).
     """
     keypoint = np.asarray(keypoint, dtype=np.float64)
+    step = keypoint[:, 1:] - keypoint[:, :-1]
+    step *= step
     motion = np.zeros(keypoint.shape[1])
-    motion[:-1] = np.square(np.diff(keypoint, axis=1)).mean(axis=(0, 2, 3))
+    motion[:-1] = step.mean(axis=(0, 2, 3))
     energy = np.square(motion)
     total = energy.sum()
     return energy / total if total > 0 else energy
@@ -217,11 +258,11 @@ class _TemporalMasking(SeededTransform):
     def _keep(results: Dict, keypoint: np.ndarray, kept: np.ndarray) -> Dict:
         """Keep the frames ``kept`` (ascending) of the sample."""
         kept = np.sort(np.asarray(kept, dtype=np.int64))
-        results['keypoint'] = np.ascontiguousarray(keypoint[:, kept])
+        results['keypoint'] = keypoint.take(kept, axis=1)
         results['kept_frames'] = kept
         if 'keypoint_score' in results:
-            results['keypoint_score'] = np.ascontiguousarray(
-                np.asarray(results['keypoint_score'])[:, kept])
+            results['keypoint_score'] = np.asarray(
+                results['keypoint_score']).take(kept, axis=1)
         if 'total_frames' in results:
             results['total_frames'] = len(kept)
         return results
@@ -233,9 +274,10 @@ class MotionAttentionTemporalMasking(_TemporalMasking):
 
     Removes the ``num_attention`` frames of highest motion attention
     (:func:`lowest_motion_frames`), then ``num_random`` frames drawn
-    uniformly among the rest; the T - num_attention - num_random frames left
-    are kept in temporal order. ``keypoint_score`` (M, T, V) is cut the same
-    way and ``total_frames`` updated where present.
+    uniformly among the rest (:func:`draw_without_replacement`); the
+    T - num_attention - num_random frames left are kept in temporal order.
+    ``keypoint_score`` (M, T, V) is cut the same way and ``total_frames``
+    updated where present.
 
     Args:
         num_attention (int): Frames removed by attention. Defaults to 10.
@@ -272,9 +314,10 @@ class MotionAttentionTemporalMasking(_TemporalMasking):
         self._check_length(results, keypoint.shape[1],
                            self.num_attention + self.num_random)
         calm = lowest_motion_frames(keypoint, self.num_attention)
-        removed = self.rng.choice(len(calm), size=self.num_random,
-                                  replace=False)
-        return self._keep(results, keypoint, np.delete(calm, removed))
+        keep = np.ones(len(calm), dtype=bool)
+        keep[draw_without_replacement(self.rng, len(calm),
+                                      self.num_random)] = False
+        return self._keep(results, keypoint, calm[keep])
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(num_attention={self.num_attention}, '

@@ -65,6 +65,9 @@ class PartialBodyOcclusion(SeededTransform):
             the run's seed.
     """
 
+    # Its draws are keyed by the setting, not the epoch, also in a view.
+    draws_from_view = False
+
     def __init__(self,
                  layout: str = 'nturgb+d',
                  kind: str = 'joints',

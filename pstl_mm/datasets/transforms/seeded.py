@@ -1,6 +1,8 @@
 """Random transforms with their own seeded generator."""
+import hashlib
+import struct
 import zlib
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -11,6 +13,92 @@ def _current_epoch() -> int:
     """The epoch MMEngine's RuntimeInfoHook last recorded (0 before any)."""
     from mmengine.logging import MessageHub
     return int(MessageHub.get_current_instance().get_info('epoch', 0) or 0)
+
+
+class KeyedGenerator:
+    """One reusable generator, restarted from a hash of an integer key.
+
+    :meth:`restart` sets the PCG64 state and increment to the 256-bit
+    BLAKE2b hash of the key (as little-endian 64-bit words), so equal keys
+    give equal draws and different keys independent ones. It takes about
+    3 us, where ``np.random.default_rng(key)`` takes about 15 us (hashing a
+    :class:`numpy.random.SeedSequence` and building a new generator).
+    """
+
+    def __init__(self) -> None:
+        self._bit_generator = np.random.PCG64(0)
+        self.generator = np.random.Generator(self._bit_generator)
+
+    @staticmethod
+    def state_of(key: Sequence[int]) -> Tuple[int, int]:
+        """The PCG64 ``(state, inc)`` of ``key``: its BLAKE2b hash.
+
+        Args:
+            key (list[int]): Integers in ``[0, 2**64)``.
+
+        Returns:
+            tuple[int, int]: The 128-bit state and increment (odd).
+
+        Raises:
+            ValueError: An integer is negative or too large.
+        """
+        try:
+            data = struct.pack(f'<{len(key)}Q', *key)
+        except struct.error:
+            raise ValueError('generator key must hold integers in '
+                             f'[0, 2**64), got {list(key)}') from None
+        digest = hashlib.blake2b(data, digest_size=32).digest()
+        return (int.from_bytes(digest[:16], 'little'),
+                int.from_bytes(digest[16:], 'little') | 1)
+
+    def restart(self, key: Sequence[int]) -> np.random.Generator:
+        """Restart from ``key``; return the generator (the same object).
+
+        Args:
+            key (list[int]): Integers in ``[0, 2**64)``.
+
+        Returns:
+            np.random.Generator: The restarted generator; a later restart
+            moves it, so draw from it before the next one.
+        """
+        state, inc = self.state_of(key)
+        self._bit_generator.state = {
+            'bit_generator': 'PCG64',
+            'state': {'state': state, 'inc': inc},
+            'has_uint32': 0,
+            'uinteger': 0,
+        }
+        return self.generator
+
+
+class CallGroups:
+    """Numbers the calls of this process in groups of ``size`` consecutive.
+
+    The count restarts when the epoch changes. Used by ``share_batch`` mode:
+    a data loader worker loads whole batches one after the other, so with
+    ``size`` the batch size, the calls of one group are one batch.
+
+    Args:
+        size (int): Calls per group, ``> 0``.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = int(size)
+        self._calls = 0
+        self._epoch: Optional[int] = None
+
+    def next_key(self, epoch: int) -> List[int]:
+        """Count one call; return ``[epoch, worker + 1, group]`` of it.
+
+        ``worker`` is the data loader worker's id, -1 in the main process.
+        """
+        if epoch != self._epoch:
+            self._calls, self._epoch = 0, epoch
+        group = self._calls // self.size
+        self._calls += 1
+        info = torch.utils.data.get_worker_info()
+        worker = -1 if info is None else info.id
+        return [epoch, worker + 1, group]
 
 
 class SeededTransform(BaseTransform):
@@ -41,11 +129,21 @@ class SeededTransform(BaseTransform):
     it. The *stream* is the class name and, inside a :class:`MultiView`, the
     view and position, so two transforms of one class draw independently.
 
+    Inside a :class:`MultiView`, a transform with :attr:`draws_from_view`
+    (the default) does not make a generator per call: the view makes one per
+    sample (or group, with ``share_batch``) and view, keyed by the seed, the
+    epoch, the sample index (or group) and the view, and its transforms draw
+    from it one after the other (:meth:`apply`); see :class:`MultiView`.
+
     Args:
         seed (int, optional): Fixed seed; ``None`` takes the run's seed.
         share_batch (int): Share one draw among this many consecutive
             samples (the batch size); 0 draws per sample. Defaults to 0.
     """
+
+    #: Whether, inside a :class:`MultiView`, the transform draws from the
+    #: view's generator (False: it keeps its own per-call generator).
+    draws_from_view = True
 
     def __init__(self,
                  seed: Optional[int] = None,
@@ -69,8 +167,7 @@ class SeededTransform(BaseTransform):
             raise ValueError(f'{type(self).__name__}: share_batch must be '
                              f'>= 0, got {share_batch}')
         self.share_batch = int(share_batch)
-        self._calls = 0
-        self._calls_epoch: Optional[int] = None
+        self._groups = CallGroups(share_batch) if share_batch else None
 
     def reseed(self, seed: int) -> None:
         """Restart the generator from ``seed``."""
@@ -111,17 +208,27 @@ class SeededTransform(BaseTransform):
         finally:
             self._call_rng = None
 
+    def apply(self, results: Dict, rng: np.random.Generator) -> Optional[Dict]:
+        """Run :meth:`transform` drawing from ``rng`` (a view's generator).
+
+        Args:
+            results (dict): The sample.
+            rng (np.random.Generator): The generator to draw from; it is
+                left where this transform's draws end.
+
+        Returns:
+            dict: What :meth:`transform` returns.
+        """
+        self._call_rng = rng
+        try:
+            return self.transform(results)
+        finally:
+            self._call_rng = None
+
     def _batch_rng(self) -> np.random.Generator:
         """The generator shared by the current group of ``share_batch``."""
-        epoch = _current_epoch()
-        if epoch != self._calls_epoch:
-            self._calls, self._calls_epoch = 0, epoch
-        group = self._calls // self.share_batch
-        self._calls += 1
-        info = torch.utils.data.get_worker_info()
-        worker = -1 if info is None else info.id
-        return np.random.default_rng(
-            [self.seed, epoch, worker + 1, group, *self._stream])
+        key = self._groups.next_key(_current_epoch())
+        return np.random.default_rng([self.seed, *key, *self._stream])
 
     def _where(self, results: Dict) -> str:
         """``'<class> on sample <frame_dir>'``, for error messages."""
@@ -142,7 +249,8 @@ class SeededTransform(BaseTransform):
         keypoint = results.get('keypoint')
         if keypoint is None:
             raise ValueError(f'{self._where(results)}: no "keypoint"')
-        keypoint = np.asarray(keypoint)
+        if not isinstance(keypoint, np.ndarray):
+            keypoint = np.asarray(keypoint)
         if keypoint.ndim != 4:
             raise ValueError(f'{self._where(results)}: "keypoint" must be '
                              f'(M, T, V, C), got shape {keypoint.shape}')
