@@ -86,6 +86,23 @@ def _step_inputs(n: int, m: int, mask_kind, seed: int = 0) -> dict:
     return views
 
 
+def _apply_run_hooks(cfg) -> None:
+    """Apply what the config's process-wide hooks set before a run.
+
+    ``tools/train.py`` would run them; the step benchmark has no runner, so
+    it calls ``before_run`` of the tree's ``HeapTrimHook`` itself (a tree
+    without one leaves the C library's defaults, as its training would).
+    """
+    import types
+
+    from mmaction.registry import HOOKS
+    from mmengine.logging import MMLogger
+    runner = types.SimpleNamespace(logger=MMLogger.get_current_instance())
+    for hook_cfg in cfg.get('custom_hooks', []):
+        if hook_cfg.get('type') == 'HeapTrimHook':
+            HOOKS.build(hook_cfg).before_run(runner)
+
+
 def step_worker_command(args) -> int:
     """One process, one variant: time steps, print a JSON line."""
     import json
@@ -97,6 +114,7 @@ def step_worker_command(args) -> int:
         overrides['model.backbone.mask_path'] = mask_path
     cfg = _build(osp.join(args.repo, 'configs', 'pstl', 'pstl_ntu60_xsub.py'),
                  **overrides)
+    _apply_run_hooks(cfg)
     model = MODELS.build(cfg.model).train()
     optim = torch.optim.Adam(model.parameters(), lr=5e-3, weight_decay=1e-5)
     inputs = _step_inputs(args.batch, args.num_person, mask_kind)

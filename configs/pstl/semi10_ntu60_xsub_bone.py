@@ -5,4 +5,4 @@
 _base_ = ['./finetune_ntu60_xsub_bone.py']
 
 train_dataloader = dict(dataset=dict(label_fraction=0.1, label_seed=1))
-custom_hooks = [dict(type='LabelledSubsetHook')]
+custom_hooks = [dict(type='HeapTrimHook'), dict(type='LabelledSubsetHook')]

@@ -6,3 +6,7 @@ custom_imports = dict(imports=['pstl_mm'], allow_failed_imports=False)
 # from it (see pstl_mm.datasets.transforms.SeededTransform), the same on
 # every rank, so augmentations do not depend on the number of GPUs.
 randomness = dict(seed=1, diff_rank_seed=False, deterministic=False)
+
+# Freed tensor memory goes back to the system at once, so the resident peak
+# follows the live tensors (see pstl_mm.engine.hooks.HeapTrimHook).
+custom_hooks = [dict(type='HeapTrimHook')]
