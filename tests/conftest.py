@@ -1,7 +1,12 @@
 """Shared fixtures and helpers: the reference tensors of the authors' code,
-building and applying MMAction2 transforms to random skeleton samples."""
+building and applying MMAction2 transforms to random skeleton samples,
+tiny pretraining configs, and launching processes (free ports, timeouts)."""
 import os
+import signal
+import socket
+import subprocess
 from pathlib import Path
+from typing import Tuple
 
 import numpy as np
 import pytest
@@ -11,6 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get('PSTL_SHARED_DIR', REPO_ROOT.parent / 'shared'))
 REFERENCE_DIR = SHARED_DIR / 'reference'
 REFERENCE_FILE = REFERENCE_DIR / 'official_vectors.pt'
+CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
 
 
 @pytest.fixture(scope='session')
@@ -20,6 +26,14 @@ def reference():
         pytest.skip(f'reference vectors not found at {REFERENCE_FILE} '
                     '(set PSTL_SHARED_DIR to the folder holding reference/)')
     return torch.load(REFERENCE_FILE, map_location='cpu', weights_only=True)
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    """Make a GPU machine look like a CPU-only one to torch and mmengine."""
+    import mmengine.device.utils
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(mmengine.device.utils, 'DEVICE', 'cpu')
 
 
 def build(cfg: dict):
@@ -74,6 +88,36 @@ def run(transform, sample: dict) -> dict:
     return transform(copy)
 
 
+def make_views(n: int, frames: int = 16, removed: int = 9,
+               seed: int = 0) -> dict:
+    """PSTL's input views of ``n`` random two-person NTU sequences.
+
+    Args:
+        n (int): Samples.
+        frames (int): Frames of the anchor and spatial views; the temporal
+            view keeps ``frames * 5 // 8`` of them.
+        removed (int): Joints removed per sample in the spatial view.
+        seed (int): Seed of every draw.
+
+    Returns:
+        dict: ``anchor`` and ``spatial`` (n, 2, frames, 25, 3), the spatial
+        view reversed in time, rescaled and zero where
+        ``spatial_joint_mask`` (n, 25) bool, a different set of ``removed``
+        joints per sample, is True; ``temporal`` (n, 2, frames * 5 // 8,
+        25, 3), some of the anchor's frames, rescaled.
+    """
+    g = torch.Generator().manual_seed(seed)
+    anchor = torch.randn(n, 2, frames, 25, 3, generator=g)
+    order = torch.rand(n, 25, generator=g).argsort(dim=1)
+    mask = torch.zeros(n, 25, dtype=torch.bool)
+    mask.scatter_(1, order[:, :removed], True)
+    spatial = 1.1 * anchor.flip(2) * (~mask)[:, None, None, :, None]
+    kept = torch.randperm(frames, generator=g)[:frames * 5 // 8].sort().values
+    temporal = 0.9 * anchor[:, :, kept]
+    return dict(anchor=anchor, spatial=spatial, spatial_joint_mask=mask,
+                temporal=temporal)
+
+
 # NTU joint feeding each Kinect v1 joint (hip_center <- spine_base, spine <-
 # spine_mid, shoulder_center <- spine_shoulder, the limbs one to one).
 NTU_TO_KINECT_V1 = [0, 1, 20, 3] + list(range(4, 20))
@@ -100,3 +144,72 @@ def write_annotations(path, per_class: int, seed: int,
     split = {f'{b}_{p}': names for b in split_names for p in ('train', 'val')}
     Path(path).write_bytes(pickle.dumps(dict(split=split, annotations=anns)))
     return str(path)
+
+
+def tiny_cfg(config, ann_file, work_dir, **overrides):
+    """``config`` scaled down to seconds: same pipeline, tiny widths.
+
+    Args:
+        config (str): A pretraining config file.
+        ann_file (str): Annotation pickle of :func:`write_annotations`.
+        work_dir (str): The runner's work dir.
+        **overrides: More ``merge_from_dict`` keys, applied last.
+
+    Returns:
+        mmengine.config.Config: The merged config.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict({
+        'work_dir': str(work_dir),
+        'model.backbone.hidden_channels': 8,
+        'model.backbone.out_channels': 32,
+        'model.neck.in_channels': 32,
+        'model.neck.hidden_channels': 128,
+        'model.neck.out_channels': 128,
+        'train_dataloader.batch_size': 8,
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.dataset.ann_file': ann_file,
+        'train_dataloader.dataset.split': 'xsub_train',
+        'default_hooks.logger.interval': 1,
+        'default_hooks.checkpoint.interval': 1,
+        'param_scheduler': [],
+        'train_cfg.max_epochs': 2,
+        **overrides,
+    })
+    return cfg
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def run_command(cmd, timeout: float, **kwargs) -> Tuple[int, str]:
+    """Run ``cmd`` in its own session; kill the whole session on timeout.
+
+    Args:
+        cmd (list[str]): The command.
+        timeout (float): Seconds before the session is killed and the test
+            fails with the output so far.
+        **kwargs: More :class:`subprocess.Popen` arguments (``env``,
+            ``cwd``).
+
+    Returns:
+        tuple[int, str]: The exit code and the combined stdout and stderr.
+    """
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **kwargs)
+    try:
+        out = proc.communicate(timeout=timeout)[0]
+        return proc.returncode, out
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f'timed out after {timeout} s: {proc.communicate()[0]}')

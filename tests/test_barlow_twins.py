@@ -1,6 +1,5 @@
 """Projector and Barlow Twins head: parity with the authors' code, DDP."""
 import os
-import socket
 import subprocess
 import sys
 
@@ -10,7 +9,7 @@ import torch
 from pstl_mm.models.heads import BarlowTwinsHead
 from pstl_mm.models.necks import BarlowTwinsProjector
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, free_port
 
 
 def test_loss_equals_reference(reference):
@@ -109,12 +108,6 @@ def test_mismatched_views_are_named():
         BarlowTwinsHead().loss(torch.zeros(4, 8), torch.zeros(4, 9))
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 DDP_SCRIPT = r'''
 import os, sys, torch, torch.distributed as dist
 import pstl_mm
@@ -151,7 +144,7 @@ def _run(tmp_path, nproc):
                TMPDIR=str(tmp_path))
     done = subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run',
-         f'--nproc-per-node={nproc}', f'--master-port={_free_port()}',
+         f'--nproc-per-node={nproc}', f'--master-port={free_port()}',
          str(script)], cwd=REPO_ROOT, env=env, capture_output=True,
         text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]

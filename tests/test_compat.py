@@ -10,9 +10,6 @@ import json
 import os
 import pickle
 import random
-import signal
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,6 +23,8 @@ from mmengine.runner import Runner, load_checkpoint
 from torch import nn
 
 import pstl_mm.compat as compat
+
+from .conftest import free_port, run_command
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / 'fixtures'
@@ -53,33 +52,6 @@ def _keep_global_rngs():
     random.setstate(states[0])
     np.random.set_state(states[1])
     torch.set_rng_state(states[2])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _run(cmd, timeout, **kwargs):
-    """Run ``cmd`` in its own session; kill the whole session on timeout.
-
-    Returns:
-        tuple[int, str]: The exit code and the combined stdout and stderr.
-    """
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        **kwargs)
-    try:
-        out = proc.communicate(timeout=timeout)[0]
-        return proc.returncode, out
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail(f'timed out after {timeout} s: {proc.communicate()[0]}')
 
 
 def _patch_depth(fn) -> int:
@@ -207,12 +179,12 @@ def test_two_process_cpu_training_with_pytorch_launcher(tmp_path):
     cmd = [
         sys.executable, '-m', 'torch.distributed.run', '--nproc-per-node', '2',
         '--master-port',
-        str(_free_port()),
+        str(free_port()),
         str(REPO / 'tools' / 'train.py'),
         str(config), '--launcher', 'pytorch', '--work-dir',
         str(tmp_path / 'work')
     ]
-    code, log = _run(cmd, env=env, cwd=tmp_path, timeout=120)
+    code, log = run_command(cmd, env=env, cwd=tmp_path, timeout=120)
     assert code == 0, log[-6000:]
     ranks = [
         json.loads((tmp_path / 'work' / f'rank{r}.json').read_text())
@@ -234,14 +206,6 @@ def test_two_process_cpu_training_with_pytorch_launcher(tmp_path):
 
 # 4. SyncBN and AmpOptimWrapper ---------------------------------------------
 @pytest.fixture
-def no_cuda(monkeypatch):
-    """Make a GPU machine look like a CPU-only one to torch and mmengine."""
-    import mmengine.device.utils
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    monkeypatch.setattr(mmengine.device.utils, 'DEVICE', 'cpu')
-
-
-@pytest.fixture
 def one_process_group(monkeypatch):
     """A gloo process group of one rank, as ``--launcher pytorch`` sets up."""
     for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
@@ -249,7 +213,7 @@ def one_process_group(monkeypatch):
     monkeypatch.setenv('LOCAL_RANK', '0')
     torch.distributed.init_process_group(
         'gloo',
-        init_method=f'tcp://127.0.0.1:{_free_port()}',
+        init_method=f'tcp://127.0.0.1:{free_port()}',
         rank=0,
         world_size=1)
     try:

@@ -11,9 +11,8 @@ from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from .conftest import REPO_ROOT, write_annotations
+from .conftest import CONFIG_DIR, tiny_cfg, write_annotations
 
-CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
 PRETRAIN_CONFIGS = sorted(
     glob.glob(str(CONFIG_DIR / 'pstl_*.py')) +
     glob.glob(str(CONFIG_DIR / 'skeletonbt_*.py')) +
@@ -33,29 +32,6 @@ def kinect_pkl(tmp_path_factory):
     return write_annotations(
         tmp_path_factory.mktemp('data') / 'tiny_kinect.pkl', 4, 3,
         'kinect_v1')
-
-
-def tiny_cfg(config, ann_file, work_dir, **overrides):
-    """``config`` scaled down to seconds: same pipeline, tiny widths."""
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict({
-        'work_dir': str(work_dir),
-        'model.backbone.hidden_channels': 8,
-        'model.backbone.out_channels': 32,
-        'model.neck.in_channels': 32,
-        'model.neck.hidden_channels': 128,
-        'model.neck.out_channels': 128,
-        'train_dataloader.batch_size': 8,
-        'train_dataloader.num_workers': 0,
-        'train_dataloader.dataset.ann_file': ann_file,
-        'train_dataloader.dataset.split': 'xsub_train',
-        'default_hooks.logger.interval': 1,
-        'default_hooks.checkpoint.interval': 1,
-        'param_scheduler': [],
-        'train_cfg.max_epochs': 2,
-        **overrides,
-    })
-    return cfg
 
 
 @pytest.fixture(autouse=True)
