@@ -14,10 +14,8 @@ with the Runner. TorchInductor, what ``compile=True`` runs, is replaced there
 by a recorder: its first iteration of the tiny model took 4.5 to 7.5 minutes
 on a 2-core CPU. That Dynamo traces PSTL's loss and keeps its numbers is
 tested on its own with the eager backend, and how the model fares under bf16
-autocast with CPU autocast. On a CUDA machine ``sync_bn=torch`` breaks
-``MaskableSTGCN`` today (its masked BatchNorm layers become SyncBatchNorm,
-which takes no joint mask); a strict xfail test shows it and will fail,
-asking for the marker to go, once that is fixed.
+autocast with CPU autocast. ``sync_bn=torch`` conversion keeps the model's
+losses, on the gather path and on the dense fallback.
 """
 import importlib.util
 import sys
@@ -230,16 +228,20 @@ def test_model_runs_under_bf16_autocast(tmp_path):
         assert cosine > 0.5, (name, cosine)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason='sync_bn=torch turns MaskableSTGCN\'s MaskedBatchNorm layers into '
-    'SyncBatchNorm, whose forward takes no joint mask')
-def test_sync_bn_conversion_keeps_the_model_working(tmp_path, monkeypatch):
+@pytest.mark.parametrize('ragged', [False, True])
+def test_sync_bn_conversion_keeps_the_model_working(tmp_path, monkeypatch,
+                                                     ragged):
+    """Converted to SyncBatchNorm, the model gives the same losses: the
+    gather path (same number of kept joints per sample) runs the converted
+    modules, the dense fallback (ragged masks) their masked statistics."""
     import mmengine.runner.runner as runner_module
     torch.manual_seed(0)
     model = _tiny_model(tmp_path)
     views = make_views(4, frames=12)
+    if ragged:
+        mask = views['spatial_joint_mask']
+        mask[0, torch.nonzero(~mask[0])[0]] = True  # one more removed
+        assert len(set(views['spatial_joint_mask'].sum(1).tolist())) > 1
     with torch.no_grad():
         expected = model.loss(views)
     monkeypatch.setattr(compat, 'cuda_available', lambda: True)

@@ -31,8 +31,12 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
+# Large tensors on transparent huge pages: torch reads this at its first
+# allocation, so before it is imported (see pstl_mm.engine.hooks.HeapTrimHook).
+os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'pstl', 'pstl_ntu60_xsub.py')
@@ -137,6 +141,11 @@ def _run_worker(repo: str, variant: str, args) -> dict:
     import json
     import subprocess
     env = dict(os.environ, PYTHONPATH=repo)
+    # As that tree's tools/train.py runs: with huge pages only if it asks.
+    env.pop('THP_MEM_ALLOC_ENABLE', None)
+    with open(osp.join(repo, 'tools', 'train.py')) as f:
+        if 'THP_MEM_ALLOC_ENABLE' in f.read():
+            env['THP_MEM_ALLOC_ENABLE'] = '1'
     cmd = [
         sys.executable, osp.abspath(__file__), 'step-worker', '--repo', repo,
         '--variant', variant, '--batch', str(args.batch), '--iters',

@@ -17,11 +17,16 @@ parts-shaded rows, pretrained beside random init. Every step runs on
 MMEngine's runner, logging as it goes.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 from typing import Optional, Tuple
 
-import numpy as np
+# Large tensors on transparent huge pages: torch reads this at its first
+# allocation, so before it is imported (see pstl_mm.engine.hooks.HeapTrimHook).
+os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
+
+import numpy as np  # noqa: E402
 from mmengine.config import Config
 from mmengine.runner import Runner
 

@@ -3,7 +3,11 @@ import argparse
 import os
 import os.path as osp
 
-import torch
+# Large tensors on transparent huge pages: torch reads this at its first
+# allocation, so before it is imported (see pstl_mm.engine.hooks.HeapTrimHook).
+os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
+
+import torch  # noqa: E402
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 

@@ -22,6 +22,15 @@ def set_heap_trim_threshold(threshold: int = 0) -> bool:
     the mmap threshold at its default and returns freed memory, so the
     resident peak follows the live tensors. Nothing changes but memory.
 
+    Every large tensor then costs fresh pages; with 4 KB pages that page
+    faulting added half to a pretraining step here. ``tools/train.py``,
+    ``tools/test.py`` and ``tools/benchmark.py`` therefore set
+    ``THP_MEM_ALLOC_ENABLE=1`` before importing torch, which makes torch
+    place tensors of 2 MB and more on transparent huge pages (read once, at
+    torch's first allocation: set it in the environment when training from
+    a script of your own). With both, the step was as fast as with the
+    C library's defaults and its peak 2 GB lower (``docs/benchmarks.md``).
+
     Args:
         threshold (int): Bytes of free memory at the top of the heap kept
             before trimming. Defaults to 0.

@@ -7,7 +7,25 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
-from ..layers import MaskedBatchNorm1d, MaskedBatchNorm2d, WordDropout
+from ..layers import (MaskedBatchNorm1d, MaskedBatchNorm2d, WordDropout,
+                      masked_batch_norm_1d, masked_batch_norm_2d)
+
+
+def _norm(bn: nn.Module, x: torch.Tensor,
+          keep: Optional[torch.Tensor]) -> torch.Tensor:
+    """Apply ``bn``, with masked statistics where ``keep`` is given.
+
+    Plain, sliced and gathered inputs hold real positions only, so the
+    module's own forward runs (also a ``SyncBatchNorm`` that MMEngine's
+    ``sync_bn`` swapped in); ``keep`` (the masked ``data_bn`` of the gather
+    and dense paths, every BatchNorm of the dense path) takes the masked
+    statistics with the module's parameters, whatever its class.
+    """
+    if keep is None:
+        return bn(x)
+    if x.dim() == 3:
+        return masked_batch_norm_1d(bn, x, keep)
+    return masked_batch_norm_2d(bn, x, keep)
 
 
 def graph_conv(x: torch.Tensor, A: torch.Tensor, weight: torch.Tensor,
@@ -162,7 +180,7 @@ class MaskableSTGCNBlock(nn.Module):
             torch.Tensor: (N*M, C_out, T // stride, V').
         """
         if self.res_conv is not None:
-            res = self.res_bn(self.res_conv(x), keep)
+            res = _norm(self.res_bn, self.res_conv(x), keep)
         elif self.has_residual:
             res = x
         else:
@@ -170,8 +188,8 @@ class MaskableSTGCNBlock(nn.Module):
         y = graph_conv(x, A, self.gcn_conv.weight, self.gcn_conv.bias)
         if keep is not None:
             y = y * keep
-        y = self.tcn_bn_in(y, keep).relu_()
-        y = self.dropout(self.tcn_bn_out(self.tcn_conv(y), keep))
+        y = _norm(self.tcn_bn_in, y, keep).relu_()
+        y = self.dropout(_norm(self.tcn_bn_out, self.tcn_conv(y), keep))
         if res is not None:
             y = y.add_(res)
         return y.relu_()
@@ -384,9 +402,9 @@ class MaskableSTGCN(BaseModule):
                 rows = keep.repeat_interleave(c, dim=1).repeat(1, m)[...,
                                                                      None]
         if self.data_bn_type == 'VC':
-            x = self.data_bn(x.view(n * m, v * c, t), rows)
+            x = _norm(self.data_bn, x.view(n * m, v * c, t), rows)
         elif self.data_bn_type == 'MVC':
-            x = self.data_bn(x.view(n, m * v * c, t), rows)
+            x = _norm(self.data_bn, x.view(n, m * v * c, t), rows)
         x = x.view(n, m, v, c, t).permute(0, 1, 3, 4, 2)
         x = x.reshape(n * m, c, t, v)
         kept = keep = None

@@ -45,6 +45,57 @@ def _masked_batch_norm(bn: nn.modules.batchnorm._BatchNorm, x: torch.Tensor,
     return out
 
 
+_BatchNorm = nn.modules.batchnorm._BatchNorm
+
+
+def masked_batch_norm_2d(bn: _BatchNorm, x: torch.Tensor,
+                         keep: torch.Tensor) -> torch.Tensor:
+    """Batch-normalise (N, C, T, V) ``x`` counting kept joints only.
+
+    Works with the parameters and running statistics of any BatchNorm
+    module (``BatchNorm2d``, or the ``SyncBatchNorm`` that MMEngine's
+    ``sync_bn`` swaps in; the masked statistics are then those of the
+    process).
+
+    Args:
+        bn (nn.Module): The BatchNorm whose affine parameters and running
+            statistics apply.
+        x (torch.Tensor): (N, C, T, V) features.
+        keep (torch.Tensor): (N, 1, 1, V) float mask, 1 for a kept joint.
+
+    Returns:
+        torch.Tensor: (N, C, T, V), zero at removed joints.
+    """
+    if not (bn.training or bn.running_mean is None):
+        return _BatchNorm.forward(bn, x) * keep
+    # At least 2 kept positions: checked by MaskableSTGCN with its one
+    # host synchronisation per mask, not here in every layer.
+    count = keep.sum() * x.shape[2]
+    return _masked_batch_norm(bn, x, keep, count, (0, 2, 3)) * keep
+
+
+def masked_batch_norm_1d(bn: _BatchNorm, x: torch.Tensor,
+                         keep: torch.Tensor) -> torch.Tensor:
+    """Batch-normalise (N, C, T) ``x`` whose channels are absent per row.
+
+    Args:
+        bn (nn.Module): Any BatchNorm module (see
+            :func:`masked_batch_norm_2d`).
+        x (torch.Tensor): (N, C, T) input.
+        keep (torch.Tensor): (N, C, 1) float mask, 1 where the channel is
+            present in that row.
+
+    Returns:
+        torch.Tensor: (N, C, T) normalised input (not masked).
+    """
+    if not (bn.training or bn.running_mean is None):
+        return _BatchNorm.forward(bn, x)
+    rows = keep.sum(dim=(0, 2))
+    keep = torch.where(rows[None, :, None] > 0, keep, torch.ones_like(keep))
+    count = keep.sum(dim=(0, 2)) * x.shape[2]
+    return _masked_batch_norm(bn, x, keep, count, (0, 2))
+
+
 class MaskedBatchNorm2d(nn.BatchNorm2d):
     """``BatchNorm2d`` over (N, C, T, V) that ignores removed joints.
 
@@ -73,14 +124,8 @@ class MaskedBatchNorm2d(nn.BatchNorm2d):
         """
         if keep is None:
             return super().forward(x)
-        if not (self.training or self.running_mean is None):
-            return super().forward(x) * keep
         self._check_input_dim(x)
-        count = keep.sum() * x.shape[2]
-        if count.item() < 2:
-            raise ValueError('MaskedBatchNorm2d needs at least 2 kept '
-                             'positions in the batch to compute statistics')
-        return _masked_batch_norm(self, x, keep, count, (0, 2, 3)) * keep
+        return masked_batch_norm_2d(self, x, keep)
 
 
 class MaskedBatchNorm1d(nn.BatchNorm1d):
@@ -109,10 +154,7 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         Returns:
             torch.Tensor: (N, C, T) normalised input.
         """
-        if keep is None or not (self.training or self.running_mean is None):
+        if keep is None:
             return super().forward(x)
         self._check_input_dim(x)
-        rows = keep.sum(dim=(0, 2))
-        keep = torch.where(rows[None, :, None] > 0, keep, torch.ones_like(keep))
-        count = keep.sum(dim=(0, 2)) * x.shape[2]
-        return _masked_batch_norm(self, x, keep, count, (0, 2))
+        return masked_batch_norm_1d(self, x, keep)
