@@ -7,8 +7,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
-from ..layers import (MaskedBatchNorm1d, MaskedBatchNorm2d, WordDropout,
-                      masked_batch_norm_1d, masked_batch_norm_2d)
+from ..layers import WordDropout, masked_batch_norm_1d, masked_batch_norm_2d
 
 
 def _norm(bn: nn.Module, x: torch.Tensor,
@@ -123,17 +122,17 @@ class MaskableSTGCNBlock(nn.Module):
         else:
             self.register_parameter('edge_importance', None)
         pad = (temporal_kernel - 1) // 2
-        self.tcn_bn_in = MaskedBatchNorm2d(out_channels)
+        self.tcn_bn_in = nn.BatchNorm2d(out_channels)
         self.tcn_conv = nn.Conv2d(
             out_channels,
             out_channels, (temporal_kernel, 1), (stride, 1), (pad, 0))
-        self.tcn_bn_out = MaskedBatchNorm2d(out_channels)
+        self.tcn_bn_out = nn.BatchNorm2d(out_channels)
         self.dropout = WordDropout(dropout)
         self.has_residual = residual
         if residual and (in_channels != out_channels or stride != 1):
             self.res_conv = nn.Conv2d(
                 in_channels, out_channels, 1, stride=(stride, 1))
-            self.res_bn = MaskedBatchNorm2d(out_channels)
+            self.res_bn = nn.BatchNorm2d(out_channels)
         else:
             self.res_conv = None
             self.res_bn = None
@@ -271,9 +270,9 @@ class MaskableSTGCN(BaseModule):
         self.register_buffer('A', A, persistent=False)
         num_joints = self.layout.num_joints
         if data_bn_type == 'VC':
-            self.data_bn = MaskedBatchNorm1d(num_joints * in_channels)
+            self.data_bn = nn.BatchNorm1d(num_joints * in_channels)
         elif data_bn_type == 'MVC':
-            self.data_bn = MaskedBatchNorm1d(num_person * num_joints *
+            self.data_bn = nn.BatchNorm1d(num_person * num_joints *
                                              in_channels)
         elif data_bn_type == 'none':
             self.data_bn = None
@@ -392,15 +391,15 @@ class MaskableSTGCN(BaseModule):
         n, m, t, v, c = x.shape
         path = self._mask_path(joint_mask, t)
         x = x.permute(0, 1, 3, 4, 2).contiguous()  # N, M, V, C, T
-        rows = None
+        present = rows = None
         if path in ('gather', 'dense'):
-            keep = (~joint_mask).to(x.dtype)  # N, V
+            present = (~joint_mask).to(x.dtype)  # N, V
             if self.data_bn_type == 'VC':
-                rows = keep.repeat_interleave(m, dim=0).repeat_interleave(
+                rows = present.repeat_interleave(m, dim=0).repeat_interleave(
                     c, dim=1)[..., None]
             else:
-                rows = keep.repeat_interleave(c, dim=1).repeat(1, m)[...,
-                                                                     None]
+                rows = present.repeat_interleave(c, dim=1).repeat(1, m)[...,
+                                                                        None]
         if self.data_bn_type == 'VC':
             x = _norm(self.data_bn, x.view(n * m, v * c, t), rows)
         elif self.data_bn_type == 'MVC':
@@ -415,13 +414,12 @@ class MaskableSTGCN(BaseModule):
             kept = torch.nonzero(~joint_mask)[:, 1].view(n, -1)
             x = x.gather(3, self._person_index(kept, m, c, t))
         elif path == 'dense':
-            kept = (~joint_mask).to(x.dtype)  # N, V
-            keep = kept.repeat_interleave(m, dim=0)[:, None, None, :]
+            keep = present.repeat_interleave(m, dim=0)[:, None, None, :]
             x = x * keep
+        # The dense path keeps every joint and zeroes the removed rows of A.
+        restrict = present if path == 'dense' else kept
         for block in self.blocks:
-            x = block(x, block.adjacency(self.A, kept), keep)
-        if path == 'dense':
-            kept = None
+            x = block(x, block.adjacency(self.A, restrict), keep)
         return x, path, kept, keep
 
     @staticmethod

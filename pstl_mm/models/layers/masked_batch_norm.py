@@ -1,5 +1,5 @@
 """Batch normalisation whose statistics count only kept joints."""
-from typing import Optional, Tuple
+from typing import Tuple
 
 import torch
 import torch.nn as nn
@@ -94,67 +94,3 @@ def masked_batch_norm_1d(bn: _BatchNorm, x: torch.Tensor,
     keep = torch.where(rows[None, :, None] > 0, keep, torch.ones_like(keep))
     count = keep.sum(dim=(0, 2)) * x.shape[2]
     return _masked_batch_norm(bn, x, keep, count, (0, 2))
-
-
-class MaskedBatchNorm2d(nn.BatchNorm2d):
-    """``BatchNorm2d`` over (N, C, T, V) that ignores removed joints.
-
-    With ``keep=None`` it is exactly :class:`torch.nn.BatchNorm2d`. With a
-    joint mask, batch statistics (train mode) are computed over the kept
-    positions only, so that for a mask shared by the batch the result equals
-    batch normalisation of the input sliced to the kept joints; the running
-    statistics are updated the same way (unbiased variance over the kept
-    count). Removed joints are zero in the output.
-
-    Same parameters and state-dict keys as :class:`torch.nn.BatchNorm2d`.
-    """
-
-    def forward(self,
-                x: torch.Tensor,
-                keep: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Normalise ``x``.
-
-        Args:
-            x (torch.Tensor): (N, C, T, V) features.
-            keep (torch.Tensor, optional): (N, 1, 1, V) float mask, 1 for a
-                kept joint and 0 for a removed one. ``None`` keeps all.
-
-        Returns:
-            torch.Tensor: (N, C, T, V), zero at removed joints.
-        """
-        if keep is None:
-            return super().forward(x)
-        self._check_input_dim(x)
-        return masked_batch_norm_2d(self, x, keep)
-
-
-class MaskedBatchNorm1d(nn.BatchNorm1d):
-    """``BatchNorm1d`` over (N, C, T) whose channels can be absent per row.
-
-    Used as the input normalisation (``data_bn``), whose channels are
-    (joint, coordinate) pairs. In train mode a channel's statistics count
-    only the rows where its joint is kept; a channel whose joint is removed
-    in every row uses all rows, as the authors' code does (its output is
-    discarded anyway). With ``keep=None`` it is exactly
-    :class:`torch.nn.BatchNorm1d`; the output is never masked.
-
-    Same parameters and state-dict keys as :class:`torch.nn.BatchNorm1d`.
-    """
-
-    def forward(self,
-                x: torch.Tensor,
-                keep: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Normalise ``x``.
-
-        Args:
-            x (torch.Tensor): (N, C, T) input.
-            keep (torch.Tensor, optional): (N, C, 1) float mask, 1 where the
-                channel is present in that row.
-
-        Returns:
-            torch.Tensor: (N, C, T) normalised input.
-        """
-        if keep is None:
-            return super().forward(x)
-        self._check_input_dim(x)
-        return masked_batch_norm_1d(self, x, keep)
