@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pstl_mm.datasets import PSTLSkeletonDataset, ntu_raw, writers
-from pstl_mm.datasets.ntu_raw import (SkeletonFileError, check_ntu_output,
+from pstl_mm.converters import ntu as ntu_raw
+from pstl_mm.converters import writers
+from pstl_mm.datasets import PSTLSkeletonDataset
+from pstl_mm.converters.ntu import (SkeletonFileError, check_ntu_output,
                                       choose_bodies, convert_ntu, make_splits,
                                       motion_energy, parse_name,
                                       read_skeleton_file)

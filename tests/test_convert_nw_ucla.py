@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from pstl_mm.datasets.nw_ucla import NWUCLAFormatError, convert_nw_ucla
-from pstl_mm.datasets.preprocess import normalize_sequence
+from pstl_mm.converters.nw_ucla import NWUCLAFormatError, convert_nw_ucla
+from pstl_mm.converters.normalize import normalize_sequence
 from pstl_mm.datasets.safe_pickle import safe_load
 
 from .conftest import SHARED_DIR

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from pstl_mm.datasets.pku_mmd import (PKUMMDFormatError, convert_pku_mmd,
+from pstl_mm.converters.pku_mmd import (PKUMMDFormatError, convert_pku_mmd,
                                       parse_split_file, read_skeleton_file)
-from pstl_mm.datasets.preprocess import normalize_sequence
+from pstl_mm.converters.normalize import normalize_sequence
 from pstl_mm.datasets.safe_pickle import safe_load
 
 REPO = Path(__file__).resolve().parents[1]

@@ -144,7 +144,7 @@ def test_kinect_v1_bone_uses_the_layout_table(tmp_path):
 
 
 def _write_both(tmp_path, anns):
-    from pstl_mm.datasets.writers import write_skeleton_dataset
+    from pstl_mm.converters.writers import write_skeleton_dataset
     names = [a['frame_dir'] for a in anns]
     write_skeleton_dataset(
         str(tmp_path), 'both', anns,

@@ -16,14 +16,14 @@ Writes ``{out-dir}/{dataset}_pstl.pkl`` (MMAction2 annotations, splits
 motion energy and is preprocessed as in the paper (valid frames, centred on
 joint 21, shoulders along x, 50 frames). Empty and corrupt files are skipped
 and listed in the summary. ``--check`` validates an existing output and exits
-with 1 on any problem. The logic is in :mod:`pstl_mm.datasets.ntu_raw`.
+with 1 on any problem. The logic is in :mod:`pstl_mm.converters.ntu`.
 """
 import argparse
 import os.path as osp
 import sys
 
-from pstl_mm.datasets.ntu_raw import DATASETS, check_ntu_output, convert_ntu
-from pstl_mm.datasets.writers import convert_and_report, print_check
+from pstl_mm.converters.ntu import DATASETS, check_ntu_output, convert_ntu
+from pstl_mm.converters.writers import convert_and_report, print_check
 
 
 def parse_args(argv=None) -> argparse.Namespace:

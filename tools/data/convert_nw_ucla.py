@@ -18,10 +18,10 @@ Exit status 2: the conversion failed (the message names the file/member).
 """
 import sys
 
-from pstl_mm.datasets.nw_ucla import (LAYOUT, NAME, NUM_CLASSES, NUM_PERSON,
+from pstl_mm.converters.nw_ucla import (LAYOUT, NAME, NUM_CLASSES, NUM_PERSON,
                                       SPLITS, NWUCLAFormatError,
                                       convert_nw_ucla)
-from pstl_mm.datasets.writers import (convert_then_check,
+from pstl_mm.converters.writers import (convert_then_check,
                                       parse_converter_args, run_check)
 
 

@@ -20,10 +20,10 @@ Exit status 2: the conversion failed (the message names the file).
 """
 import sys
 
-from pstl_mm.datasets.pku_mmd import (LAYOUT, NUM_CLASSES, NUM_PERSON, SPLITS,
+from pstl_mm.converters.pku_mmd import (LAYOUT, NUM_CLASSES, NUM_PERSON, SPLITS,
                                       PKUMMDFormatError, convert_pku_mmd,
                                       dataset_name)
-from pstl_mm.datasets.writers import (convert_then_check,
+from pstl_mm.converters.writers import (convert_then_check,
                                       parse_converter_args, run_check)
 
 

@@ -5,7 +5,7 @@ Usage::
     python tools/data/make_demo_data.py [--out data/demo/synthetic_demo.pkl]
         [--train-per-class 30] [--test-per-class 15] [--seed 0]
 
-Written like the converters' output (``pstl_mm.datasets.writers``): an
+Written like the converters' output (``pstl_mm.converters.writers``): an
 MMAction2 skeleton annotation pickle with splits ``xsub_train`` and
 ``xsub_val`` (keypoint (M, 50, 25, 3) float32), readable by
 ``PSTLSkeletonDataset`` and MMAction2's ``PoseDataset``, and the same data in
@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from pstl_mm.datasets.synthetic import (CLASS_NAMES,
                                         make_synthetic_annotations)
-from pstl_mm.datasets.writers import write_skeleton_dataset
+from pstl_mm.converters.writers import write_skeleton_dataset
 
 
 def parse_args(argv=None):

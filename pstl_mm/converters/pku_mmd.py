@@ -19,12 +19,12 @@ part II):
 Every labelled interval becomes one clip ``f'{video}_{k:03d}'`` (``k``: the
 0-based index of the interval among the non-blank lines of the label file)
 of shape (2, T, 25, 3), preprocessed by
-:func:`~pstl_mm.datasets.preprocess.normalize_sequence` (layout
+:func:`~pstl_mm.converters.normalize.normalize_sequence` (layout
 ``nturgb+d``). Intervals outside the video, empty intervals, intervals that
 cover an unreadable skeleton line and unreadable label lines are skipped
 with a reason (file and line for the unreadable ones).
 
-:func:`pstl_mm.datasets.writers.check_converted` verifies a written
+:func:`pstl_mm.converters.writers.check_converted` verifies a written
 dataset (pickle, npy and label files).
 """
 import os
@@ -35,7 +35,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from .preprocess import normalize_sequence
+from .normalize import normalize_sequence
 from .writers import ConversionSummary, write_skeleton_dataset
 
 LAYOUT = 'nturgb+d'

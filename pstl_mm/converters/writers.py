@@ -184,7 +184,7 @@ def check_converted(out_dir: str,
         line per split with its class histogram) and problems (empty when
         everything agrees); every problem names the file concerned.
     """
-    from .safe_pickle import safe_load
+    from ..datasets.safe_pickle import safe_load
 
     pkl = osp.join(out_dir, f'{name}.pkl')
     report: List[str] = []
@@ -259,8 +259,8 @@ def _check_split(out_dir: str, pkl: str, split: str, names: List[str],
                  report: List[str]) -> List[str]:
     """Problems of one split (see :func:`check_converted`); appends its
     report line to ``report``."""
-    from .safe_pickle import safe_load
-    from .skeleton_dataset import PSTLSkeletonDataset
+    from ..datasets.safe_pickle import safe_load
+    from ..datasets.skeleton_dataset import PSTLSkeletonDataset
 
     try:
         dataset = PSTLSkeletonDataset(

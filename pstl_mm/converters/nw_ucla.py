@@ -10,7 +10,7 @@ never unpickled.
 
 Output: ``nw_ucla_pstl.pkl`` with the cross-view splits ``xview_train``
 (views 1 and 2) and ``xview_val`` (view 3); each clip is (1, T, 20, 3)
-preprocessed by :func:`~pstl_mm.datasets.preprocess.normalize_sequence`,
+preprocessed by :func:`~pstl_mm.converters.normalize.normalize_sequence`,
 label 0..9 (JSON label - 1). Clips of one frame are valid (repeated to T).
 """
 import json
@@ -23,7 +23,7 @@ from typing import Dict, Iterator, List, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from .preprocess import normalize_sequence
+from .normalize import normalize_sequence
 from .writers import ConversionSummary, write_skeleton_dataset
 
 LAYOUT = 'kinect_v1'

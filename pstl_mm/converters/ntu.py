@@ -21,12 +21,12 @@ the 2s-AGCN / SGN generators they build on):
    body ID (zeros in the frames where that body is absent);
 2. :func:`choose_bodies` keeps the two bodies of highest motion energy, the
    most energetic first;
-3. :func:`pstl_mm.datasets.preprocess.normalize_sequence` drops empty frames,
+3. :func:`pstl_mm.converters.normalize.normalize_sequence` drops empty frames,
    centres, rotates and resizes to 50 frames;
 4. :func:`convert_ntu` writes the MMAction2 pickle and the CrosSCLR arrays
-   with :func:`pstl_mm.datasets.writers.write_skeleton_dataset`;
+   with :func:`pstl_mm.converters.writers.write_skeleton_dataset`;
    :func:`check_ntu_output` validates a written output with
-   :func:`pstl_mm.datasets.writers.check_converted`.
+   :func:`pstl_mm.converters.writers.check_converted`.
 
 The command line is ``tools/data/convert_ntu.py``.
 """
@@ -41,7 +41,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 from tqdm import tqdm
 
-from .preprocess import normalize_sequence
+from .normalize import normalize_sequence
 from .writers import (ConversionSummary, check_converted,
                       write_skeleton_dataset)
 
@@ -569,7 +569,7 @@ def check_ntu_output(dataset: str, out_dir: str,
                                                               List[str]]:
     """Validate a converted output without rewriting it.
 
-    :func:`~pstl_mm.datasets.writers.check_converted` of
+    :func:`~pstl_mm.converters.writers.check_converted` of
     ``{out_dir}/{dataset}_pstl.pkl`` with every split of the dataset
     (``num_classes`` 60 / 120, 2 persons, layout ``nturgb+d``; empty splits
     accepted): every split loads with
