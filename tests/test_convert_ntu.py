@@ -1,6 +1,6 @@
-"""NTU raw ``.skeleton`` conversion: parsing, body choice, preprocessing,
-splits, skipped files, ``--check``, determinism and atomic writes."""
-import importlib.util
+"""NTU raw ``.skeleton`` conversion (:mod:`pstl_mm.converters.ntu`):
+parsing, body choice, preprocessing, splits, skipped files, ``check``, the
+command line, determinism and atomic writes."""
 import inspect
 import os
 import pickle
@@ -10,26 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pstl_mm.converters import ntu as ntu_raw
-from pstl_mm.converters import writers
+from pstl_mm.converters import ntu, writers
+from pstl_mm.converters.cli import main as convert_main
+from pstl_mm.converters.interface import ConversionError
+from pstl_mm.converters.ntu import (SkeletonFileError, choose_bodies,
+                                    make_splits, motion_energy, parse_name,
+                                    read_skeleton_file)
 from pstl_mm.datasets import PSTLSkeletonDataset
-from pstl_mm.converters.ntu import (SkeletonFileError, check_ntu_output,
-                                      choose_bodies, convert_ntu, make_splits,
-                                      motion_energy, parse_name,
-                                      read_skeleton_file)
 
-REPO = Path(__file__).resolve().parents[1]
 LEFT, RIGHT, CENTRE, HEAD = 4, 8, 20, 3  # 0-based NTU joints
 SHOULDER = np.array([0.0, 0.0, 0.4])  # right - left shoulder in the fixtures
-
-
-def _load_tool():
-    """Import ``tools/data/convert_ntu.py`` (``tools`` is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        'pstl_tools_convert_ntu', REPO / 'tools' / 'data' / 'convert_ntu.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --------------------------------------------------------------------------
@@ -174,14 +164,12 @@ def converted(tmp_path_factory):
     tracks = make_raw_dir(root / 'raw')
     out = {}
     for dataset in ('ntu60', 'ntu120'):
-        files, summary, ignored = convert_ntu(dataset, str(root / 'raw'),
-                                              str(root / dataset),
-                                              progress=False)
+        summary = ntu.convert(str(root / 'raw'), str(root / dataset),
+                              dataset=dataset, progress=False)
         data = pickle.loads((root / dataset / f'{dataset}_pstl.pkl')
                             .read_bytes())
         out[dataset] = dict(
-            dir=root / dataset, files=files, summary=summary,
-            ignored=ignored, data=data,
+            dir=root / dataset, summary=summary, data=data,
             anns={a['frame_dir']: a for a in data['annotations']})
     out['raw'] = root / 'raw'
     out['tracks'] = tracks
@@ -430,54 +418,76 @@ def test_empty_and_corrupt_files_are_skipped_with_reasons(converted):
     assert 'line 41' in reasons[NAMES['corrupt']]
     assert reasons['notes'] == 'file name is not SsssCcccPpppRrrrAaaa'
     assert summary.written == 5 and len(summary.skipped) == 4
-    assert res['ignored'] == 2  # the NTU-120-only files
+    assert summary.ignored == {'not in ntu60': 2}  # the NTU-120-only files
     assert len(res['anns']) == 5
-    report = summary.report(res['files'])
+    assert len(summary.files) == 9
+    assert summary.files[0] == str(res['dir'] / 'ntu60_pstl.pkl')
+    report = summary.report()
     assert 'samples written: 5' in report and 'samples skipped: 4' in report
     assert '1 x empty file (0 frames) (e.g. S005C003P008R001A006)' in report
+    assert 'files ignored (not in ntu60): 2' in report
+    assert f'wrote {res["dir"] / "xview" / "val_label.pkl"}' in report
     assert converted['ntu120']['summary'].written == 7
+    assert converted['ntu120']['summary'].ignored == {'not in ntu120': 0}
+    assert 'files ignored' not in converted['ntu120']['summary'].report()
 
 
 def test_cli_convert_and_check(tmp_path, converted, capsys):
-    tool = _load_tool()
     out = tmp_path / 'ntu60'
-    assert tool.main(['--dataset', 'ntu60', '--raw-dir',
-                      str(converted['raw']), '--out-dir', str(out)]) == 0
+    assert convert_main(['ntu60', '--src', str(converted['raw']),
+                         '--out-dir', str(out), '--no-progress']) == 0
     text = capsys.readouterr().out
     assert 'samples written: 5' in text and 'corrupt file' in text
     assert 'files ignored (not in ntu60): 2' in text
     assert sorted(p.name for p in out.iterdir()) == [
         'ntu60_pstl.pkl', 'xsub', 'xview']
-    assert tool.main(['--dataset', 'ntu60', '--out-dir', str(out),
-                      '--check']) == 0
+    assert convert_main(['ntu60', '--out-dir', str(out), '--check']) == 0
     assert 'check passed' in capsys.readouterr().out
     # tamper with one value of the npy file
     npy = out / 'xsub' / 'train_data_joint.npy'
     data = np.load(npy)
     data[1, 0, 10, 3, 0] += 0.5
     np.save(npy, data)
-    assert tool.main(['--dataset', 'ntu60', '--out-dir', str(out),
-                      '--check']) == 1
+    assert convert_main(['ntu60', '--out-dir', str(out), '--check']) == 1
     text = capsys.readouterr().out
     assert 'CHECK FAILED' in text
     assert f'{npy}: values of sample 1 ({NAMES["three"]}) differ' in text
     # a wrong label / missing file are named as well
     np.save(npy, data[:2])
-    assert tool.main(['--dataset', 'ntu60', '--out-dir', str(out),
-                      '--check']) == 1
+    assert convert_main(['ntu60', '--out-dir', str(out), '--check']) == 1
     assert f'{npy}: array float32 (2, 3, 50, 25, 2), expected float32 (3, ' \
         in capsys.readouterr().out
     os.remove(out / 'xview' / 'val_label.pkl')
-    problems, _ = check_ntu_output('ntu60', str(out))
+    report = ntu.check(str(out), dataset='ntu60')
+    assert not report.ok
     assert any(p.startswith(str(out / 'xview' / 'val_label.pkl'))
-               for p in problems)
+               for p in report.problems)
+
+
+def test_cli_num_frames_and_workers(tmp_path, converted, capsys):
+    out = tmp_path / 'ntu120'
+    assert convert_main(['ntu120', '--src', str(converted['raw']),
+                         '--out-dir', str(out), '--num-frames', '20',
+                         '--workers', '2', '--no-progress', '--check']) == 0
+    text = capsys.readouterr().out
+    assert 'samples written: 7' in text and 'check: OK' in text
+    data = pickle.loads((out / 'ntu120_pstl.pkl').read_bytes())
+    assert {a['keypoint'].shape for a in data['annotations']} == {
+        (2, 20, 25, 3)}
+    assert np.load(out / 'xset' / 'val_data_joint.npy').shape == (
+        4, 3, 20, 25, 2)
+    # checked against another length, every split is refused
+    assert convert_main(['ntu120', '--out-dir', str(out), '--check']) == 1
+    assert capsys.readouterr().out.count('not of 2 persons x 50 frames') == 4
 
 
 def test_check_passes_on_ntu120(converted):
-    problems, lines = check_ntu_output('ntu120', str(converted['ntu120'][
-        'dir']))
-    assert problems == []
-    assert any(line.startswith('xset_val: 4 samples OK') for line in lines)
+    report = ntu.check(str(converted['ntu120']['dir']), dataset='ntu120')
+    assert report.ok and report.problems == []
+    assert report.pkl == str(converted['ntu120']['dir'] / 'ntu120_pstl.pkl')
+    assert len(report.lines) == 5
+    assert any(line.startswith('xset_val: 4 samples OK')
+               for line in report.lines)
 
 
 def test_npy_layout_equals_pickle(converted):
@@ -535,9 +545,9 @@ def _output_bytes(folder):
 
 def test_converting_twice_gives_identical_files(tmp_path, converted):
     first = _output_bytes(converted['ntu60']['dir'])
-    convert_ntu('ntu60', str(converted['raw']), str(tmp_path / 'a'),
+    ntu.convert(str(converted['raw']), str(tmp_path / 'a'), dataset='ntu60',
                 progress=False)
-    convert_ntu('ntu60', str(converted['raw']), str(tmp_path / 'b'),
+    ntu.convert(str(converted['raw']), str(tmp_path / 'b'), dataset='ntu60',
                 workers=2, progress=False)
     assert _output_bytes(tmp_path / 'a') == first
     assert _output_bytes(tmp_path / 'b') == first
@@ -551,14 +561,16 @@ def test_interrupted_write_leaves_no_file(tmp_path, converted, monkeypatch):
     monkeypatch.setattr(writers.pickle, 'dump', broken_dump)
     out = tmp_path / 'fresh'
     with pytest.raises(OSError, match='simulated'):
-        convert_ntu('ntu60', str(converted['raw']), str(out), progress=False)
+        ntu.convert(str(converted['raw']), str(out), dataset='ntu60',
+                    progress=False)
     assert list(out.rglob('*')) == []  # no pkl, no npy, no temp, no staging
     # an existing finished output is kept as it was
     done = tmp_path / 'done'
     shutil.copytree(converted['ntu60']['dir'], done)
     before = _output_bytes(done)
     with pytest.raises(OSError, match='simulated'):
-        convert_ntu('ntu60', str(converted['raw']), str(done), progress=False)
+        ntu.convert(str(converted['raw']), str(done), dataset='ntu60',
+                    progress=False)
     assert _output_bytes(done) == before
     assert sorted(p.name for p in done.iterdir()) == [
         'ntu60_pstl.pkl', 'xsub', 'xview']
@@ -567,7 +579,7 @@ def test_interrupted_write_leaves_no_file(tmp_path, converted, monkeypatch):
 def test_ctrl_c_before_writing_writes_nothing(tmp_path, converted,
                                               monkeypatch, capsys):
     calls = []
-    real = ntu_raw.read_skeleton_file
+    real = ntu.read_skeleton_file
 
     def interrupted(path):
         calls.append(path)
@@ -575,28 +587,30 @@ def test_ctrl_c_before_writing_writes_nothing(tmp_path, converted,
             raise KeyboardInterrupt
         return real(path)
 
-    monkeypatch.setattr(ntu_raw, 'read_skeleton_file', interrupted)
+    monkeypatch.setattr(ntu, 'read_skeleton_file', interrupted)
     out = tmp_path / 'out'
-    assert _load_tool().main(['--dataset', 'ntu60', '--raw-dir',
-                              str(converted['raw']), '--out-dir',
-                              str(out)]) == 130
+    assert convert_main(['ntu60', '--src', str(converted['raw']),
+                         '--out-dir', str(out), '--no-progress']) == 130
+    assert len(calls) == 3
     assert 'interrupted' in capsys.readouterr().err
     assert not out.exists()
 
 
 def test_missing_raw_dir_and_nothing_to_convert(tmp_path, capsys):
-    tool = _load_tool()
-    assert tool.main(['--dataset', 'ntu60', '--raw-dir',
-                      str(tmp_path / 'nope'), '--out-dir',
-                      str(tmp_path / 'o')]) == 1
+    assert convert_main(['ntu60', '--src', str(tmp_path / 'nope'),
+                         '--out-dir', str(tmp_path / 'o')]) == 2
     assert f'{tmp_path / "nope"} does not exist' in capsys.readouterr().err
     (tmp_path / 'raw').mkdir()
     (tmp_path / 'raw' / 'S001C001P001R001A001.skeleton').write_text('0\n')
-    assert tool.main(['--dataset', 'ntu60', '--raw-dir',
-                      str(tmp_path / 'raw'), '--out-dir',
-                      str(tmp_path / 'o')]) == 1
-    assert 'nothing written' in capsys.readouterr().err
+    with pytest.raises(ConversionError, match='nothing written'):
+        ntu.convert(str(tmp_path / 'raw'), str(tmp_path / 'o'),
+                    dataset='ntu60', progress=False)
+    assert convert_main(['ntu60', '--src', str(tmp_path / 'raw'),
+                         '--out-dir', str(tmp_path / 'o')]) == 2
+    err = capsys.readouterr().err
+    assert 'nothing written' in err
+    assert 'S001C001P001R001A001' in err  # the skipped file is named
     assert not (tmp_path / 'o').exists()
-    assert tool.main(['--dataset', 'ntu60', '--out-dir', str(tmp_path / 'o'),
-                      '--check']) == 1
+    assert convert_main(['ntu60', '--out-dir', str(tmp_path / 'o'),
+                         '--check']) == 1
     assert 'ntu60_pstl.pkl: no such file' in capsys.readouterr().out

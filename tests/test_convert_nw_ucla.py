@@ -1,5 +1,5 @@
-"""NW-UCLA converter: the real archive (shared folder) and synthetic ones."""
-import importlib.util
+"""NW-UCLA converter (:mod:`pstl_mm.converters.nw_ucla`): the real archive
+(shared folder) and synthetic ones, through the API and the command line."""
 import io
 import json
 import pickle
@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from pstl_mm.converters.nw_ucla import NWUCLAFormatError, convert_nw_ucla
+from pstl_mm.converters import nw_ucla
+from pstl_mm.converters.cli import main as convert_main
 from pstl_mm.converters.normalize import normalize_sequence
+from pstl_mm.converters.nw_ucla import NWUCLAFormatError
 from pstl_mm.datasets.safe_pickle import safe_load
 
 from .conftest import SHARED_DIR
 
-REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = SHARED_DIR / 'data' / 'nw_ucla' / 'nw_ucla_all_sqe.tgz'
 CENTRE, LEFT_SHOULDER, RIGHT_SHOULDER = 2, 4, 8
 TRAIN_COUNTS = [102, 102, 96, 124, 101, 102, 99, 99, 98, 97]
@@ -30,16 +31,6 @@ def _scope():
     init_default_scope('mmaction')
 
 
-def _load_tool():
-    """Import ``tools/data/convert_nw_ucla.py`` (not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        'pstl_tools_convert_nw_ucla',
-        REPO / 'tools' / 'data' / 'convert_nw_ucla.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def real(tmp_path_factory):
     """The real archive converted once (into a temporary folder)."""
@@ -49,10 +40,10 @@ def real(tmp_path_factory):
                     'data/nw_ucla/nw_ucla_all_sqe.tgz)')
     out = tmp_path_factory.mktemp('nw_ucla')
     start = time.perf_counter()
-    files, summary = convert_nw_ucla(str(ARCHIVE), str(out), progress=False)
+    summary = nw_ucla.convert(str(ARCHIVE), str(out), progress=False)
     seconds = time.perf_counter() - start
     data = safe_load(str(out / 'nw_ucla_pstl.pkl'))
-    return out, files, summary, data, seconds
+    return out, summary.files, summary, data, seconds
 
 
 def test_real_counts_and_splits(real):
@@ -117,10 +108,12 @@ def test_real_clip_equals_oracle(real):
 
 def test_real_check_passes(real, capsys):
     out = real[0]
-    tool = _load_tool()
-    assert tool.main(['--out-dir', str(out), '--check']) == 0
+    assert convert_main(['nw_ucla', '--out-dir', str(out), '--check']) == 0
     text = capsys.readouterr().out
     assert 'xview_train: 1020 clips' in text and 'check: OK' in text
+    report = nw_ucla.check(str(out))
+    assert report.ok and len(report.lines) == 3
+    assert report.lines[2].startswith('xview_val: 464 clips OK')
 
 
 # Synthetic archives -------------------------------------------------------
@@ -168,7 +161,8 @@ def test_synthetic_archive_and_folder(tmp_path):
     members = good_members(tmp_path)
     tgz = make_tgz(tmp_path / 'ucla.tgz', members)
     out = tmp_path / 'out'
-    _, summary = convert_nw_ucla(str(tgz), str(out), progress=False)
+    summary = nw_ucla.convert(str(tgz), str(out), progress=False)
+    assert summary.written == 3 and summary.skipped == []
     assert not (tmp_path / 'pwned.txt').exists()  # the pickle is ignored
     data = safe_load(str(out / 'nw_ucla_pstl.pkl'))
     assert data['split'] == {
@@ -185,7 +179,7 @@ def test_synthetic_archive_and_folder(tmp_path):
         if name.endswith('.json'):
             (folder / Path(name).name).write_bytes(raw)
     out2 = tmp_path / 'out2'
-    convert_nw_ucla(str(folder.parent), str(out2), progress=False)
+    nw_ucla.convert(str(folder.parent), str(out2), progress=False)
     data2 = safe_load(str(out2 / 'nw_ucla_pstl.pkl'))
     assert data2['split'] == data['split']
     for a, b in zip(data['annotations'], data2['annotations']):
@@ -212,38 +206,42 @@ def test_malformed_member_is_named(tmp_path, raw, message):
     members[bad] = raw
     tgz = make_tgz(tmp_path / 'bad.tgz', members)
     with pytest.raises(NWUCLAFormatError, match=message) as err:
-        convert_nw_ucla(str(tgz), str(tmp_path / 'out'), progress=False)
+        nw_ucla.convert(str(tgz), str(tmp_path / 'out'), progress=False)
     assert f'{tgz}:{bad}' in str(err.value)
     assert not (tmp_path / 'out').exists()
 
 
-def test_tool_errors(tmp_path, capsys):
-    tool = _load_tool()
+def test_cli_errors(tmp_path, capsys):
     members = good_members(tmp_path)
     members['all_sqe/a02_s01_e00_v01.json'] = b'{oops'
     tgz = make_tgz(tmp_path / 'bad.tgz', members)
-    assert tool.main(['--src', str(tgz), '--out-dir',
-                      str(tmp_path / 'out'), '--no-progress']) == 2
+    assert convert_main(['nw_ucla', '--src', str(tgz), '--out-dir',
+                         str(tmp_path / 'out'), '--no-progress']) == 2
     assert 'a02_s01_e00_v01.json' in capsys.readouterr().err
     not_tar = tmp_path / 'x.tgz'
     not_tar.write_bytes(b'not an archive')
-    assert tool.main(['--src', str(not_tar), '--out-dir',
-                      str(tmp_path / 'out')]) == 2
+    assert convert_main(['nw_ucla', '--src', str(not_tar), '--out-dir',
+                         str(tmp_path / 'out')]) == 2
     assert 'not a readable tar archive' in capsys.readouterr().err
     empty = make_tgz(tmp_path / 'empty.tgz', {'readme.txt': b'hi'})
-    assert tool.main(['--src', str(empty), '--out-dir',
-                      str(tmp_path / 'out')]) == 2
+    assert convert_main(['nw_ucla', '--src', str(empty), '--out-dir',
+                         str(tmp_path / 'out')]) == 2
     assert 'no all_sqe/*.json' in capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()
     # --check on a folder without a conversion.
-    assert tool.main(['--out-dir', str(tmp_path / 'none'), '--check']) == 1
+    assert convert_main(['nw_ucla', '--out-dir', str(tmp_path / 'none'),
+                         '--check']) == 1
     assert 'PROBLEM' in capsys.readouterr().out
+    # Neither a source nor --check.
+    assert convert_main(['nw_ucla', '--out-dir', str(tmp_path / 'none')]) == 2
+    assert 'give --src' in capsys.readouterr().err
     # Convert a good archive and check it; then break the npy file.
     tgz = make_tgz(tmp_path / 'good.tgz', good_members(tmp_path))
     out = tmp_path / 'good'
-    assert tool.main(['--src', str(tgz), '--out-dir', str(out), '--check',
-                      '--no-progress']) == 0
-    capsys.readouterr()
+    assert convert_main(['nw_ucla', '--src', str(tgz), '--out-dir', str(out),
+                         '--check', '--no-progress']) == 0
+    assert 'samples written: 3' in capsys.readouterr().out
     npy = out / 'xview' / 'train_data_joint.npy'
     np.save(npy, np.zeros((2, 3, 50, 20, 1), np.float32))
-    assert tool.main(['--out-dir', str(out), '--check']) == 1
+    assert convert_main(['nw_ucla', '--out-dir', str(out), '--check']) == 1
     assert f'PROBLEM: {npy}' in capsys.readouterr().out

@@ -1,34 +1,24 @@
-"""PKU-MMD converter: hand-made raw files in the release's formats."""
-import importlib.util
+"""PKU-MMD converter (:mod:`pstl_mm.converters.pku_mmd`): hand-made raw
+files in the release's formats, through the API and the command line."""
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from pstl_mm.converters.pku_mmd import (PKUMMDFormatError, convert_pku_mmd,
-                                      parse_split_file, read_skeleton_file)
+from pstl_mm.converters import pku_mmd, writers
+from pstl_mm.converters.cli import main as convert_main
 from pstl_mm.converters.normalize import normalize_sequence
+from pstl_mm.converters.pku_mmd import (PKUMMDFormatError, parse_split_file,
+                                        read_skeleton_file)
 from pstl_mm.datasets.safe_pickle import safe_load
 
-REPO = Path(__file__).resolve().parents[1]
 CENTRE, LEFT_SHOULDER, RIGHT_SHOULDER = 20, 4, 8
 
 
 @pytest.fixture(autouse=True)
 def _scope():
     init_default_scope('mmaction')
-
-
-def _load_tool():
-    """Import ``tools/data/convert_pku_mmd.py`` (not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        'pstl_tools_convert_pku_mmd',
-        REPO / 'tools' / 'data' / 'convert_pku_mmd.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def make_video(seed, num_frames, second_person_frames=(), zero_frames=()):
@@ -114,10 +104,9 @@ def raw(tmp_path):
 def converted(raw, tmp_path):
     root, videos = raw
     out = tmp_path / 'out'
-    files, summary = convert_pku_mmd(1, str(out), raw_dir=str(root),
-                                     progress=False)
+    summary = pku_mmd.convert(str(root), str(out), part=1, progress=False)
     data = safe_load(str(out / 'pku1_pstl.pkl'))
-    return root, videos, out, files, summary, data
+    return root, videos, out, summary.files, summary, data
 
 
 def test_split_file_both_spellings(tmp_path):
@@ -202,7 +191,7 @@ def test_splits_files_and_skips(converted):
     assert f'line {BAD_LINE + 1} of {skel_file}' in reasons['0003-M_001']
     assert 'no skeleton file' in reasons['0004-R']
     assert len(summary.skipped) == 6
-    report = summary.report(files)
+    report = summary.report()
     assert 'samples skipped: 6' in report
     for name in ('pku1_pstl.pkl', 'xsub/train_data_joint.npy',
                  'xsub/train_label.pkl', 'xsub/val_data_joint.npy',
@@ -238,20 +227,22 @@ def test_discovery_by_content_and_overrides(raw, tmp_path):
     (root / 'Train_Label_PKU_final').rename(moved / 'lbl')
     (root / 'Split' / 'cross-subject.txt').rename(moved / 'cross-subject.txt')
     out = tmp_path / 'out2'
-    _, summary = convert_pku_mmd(1, str(out), raw_dir=str(moved),
-                                 progress=False)
+    summary = pku_mmd.convert(str(moved), str(out), part=1, progress=False)
     assert summary.written == 6
     # Explicit paths, no raw folder.
     out = tmp_path / 'out3'
-    _, summary = convert_pku_mmd(
-        1, str(out), skeleton_dir=str(moved / 'a' / 'skel'),
+    summary = pku_mmd.convert(
+        None, str(out), part=1, skeleton_dir=str(moved / 'a' / 'skel'),
         label_dir=str(moved / 'lbl'),
         split_file=str(moved / 'cross-subject.txt'), progress=False)
     assert summary.written == 6
     with pytest.raises(PKUMMDFormatError, match='no label folder'):
-        convert_pku_mmd(1, str(tmp_path / 'o'), raw_dir=str(moved / 'a'),
+        pku_mmd.convert(str(moved / 'a'), str(tmp_path / 'o'), part=1,
                         split_file=str(moved / 'cross-subject.txt'),
                         progress=False)
+    with pytest.raises(PKUMMDFormatError, match='give --src, or all of'):
+        pku_mmd.convert(None, str(tmp_path / 'o'), part=1,
+                        label_dir=str(moved / 'lbl'), progress=False)
 
 
 def test_part2_names_and_classes(tmp_path):
@@ -263,8 +254,7 @@ def test_part2_names_and_classes(tmp_path):
     write_text(root / 'cross_subject_v2.txt', 'Training videos:\nA01N01-L\n'
                'Validation videos:\nA02N03-R\n')
     out = tmp_path / 'out'
-    _, summary = convert_pku_mmd(2, str(out), raw_dir=str(root),
-                                 progress=False)
+    summary = pku_mmd.convert(str(root), str(out), part=2, progress=False)
     data = safe_load(str(out / 'pku2_pstl.pkl'))
     assert data['split'] == {'xsub_train': ['A01N01-L_000'],
                              'xsub_val': ['A02N03-R_000']}
@@ -273,19 +263,19 @@ def test_part2_names_and_classes(tmp_path):
     # The part I split file is not taken for part II.
     (root / 'cross_subject_v2.txt').rename(root / 'cross-subject.txt')
     with pytest.raises(PKUMMDFormatError, match='cross_subject_v2'):
-        convert_pku_mmd(2, str(out), raw_dir=str(root), progress=False)
+        pku_mmd.convert(str(root), str(out), part=2, progress=False)
 
 
-def test_tool_convert_and_check_exit_codes(raw, tmp_path, capsys):
+def test_cli_convert_and_check_exit_codes(raw, tmp_path, capsys):
     root, _ = raw
-    tool = _load_tool()
     out = tmp_path / 'tool_out'
-    rc = tool.main(['--part', '1', '--raw-dir', str(root), '--out-dir',
-                    str(out), '--check', '--no-progress'])
+    rc = convert_main(['pku_mmd1', '--src', str(root), '--out-dir', str(out),
+                       '--check', '--no-progress'])
     text = capsys.readouterr().out
     assert rc == 0, text
+    assert 'samples written: 6' in text and 'samples skipped: 6' in text
     assert 'check: OK' in text and 'xsub_train: 3 clips' in text
-    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 0
+    assert convert_main(['pku_mmd1', '--out-dir', str(out), '--check']) == 0
     capsys.readouterr()
 
     # The npy file disagrees with the pickle.
@@ -294,7 +284,7 @@ def test_tool_convert_and_check_exit_codes(raw, tmp_path, capsys):
     bad = good.copy()
     bad[1, 0, 0, 0, 0] += 1
     np.save(npy, bad)
-    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 1
+    assert convert_main(['pku_mmd1', '--out-dir', str(out), '--check']) == 1
     text = capsys.readouterr().out
     assert f'PROBLEM: {npy}' in text and '0003-M_002' in text
     np.save(npy, good)
@@ -303,24 +293,71 @@ def test_tool_convert_and_check_exit_codes(raw, tmp_path, capsys):
     label_pkl = out / 'xsub' / 'train_label.pkl'
     names, labels = pickle.loads(label_pkl.read_bytes())
     label_pkl.write_bytes(pickle.dumps((names, [0] * len(labels))))
-    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 1
+    assert convert_main(['pku_mmd1', '--out-dir', str(out), '--check']) == 1
     assert f'PROBLEM: {label_pkl}' in capsys.readouterr().out
     label_pkl.write_bytes(pickle.dumps((names, labels)))
-    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 0
+    assert convert_main(['pku_mmd1', '--out-dir', str(out), '--check']) == 0
 
     # Checked against the wrong part (labels 0..40): label 50 is refused.
     capsys.readouterr()
     (tmp_path / 'p2').mkdir()
     (out / 'pku1_pstl.pkl').rename(tmp_path / 'p2' / 'pku2_pstl.pkl')
     (out / 'xsub').rename(tmp_path / 'p2' / 'xsub')
-    assert tool.main(['--part', '2', '--out-dir', str(tmp_path / 'p2'),
-                      '--check']) == 1
+    assert convert_main(['pku_mmd2', '--out-dir', str(tmp_path / 'p2'),
+                         '--check']) == 1
     assert 'label 50 out of range' in capsys.readouterr().out
     # Nothing to check.
-    assert tool.main(['--part', '1', '--out-dir', str(out), '--check']) == 1
+    assert convert_main(['pku_mmd1', '--out-dir', str(out), '--check']) == 1
     assert 'cannot load' in capsys.readouterr().out
     # A conversion error names the folder and exits 2.
     missing = tmp_path / 'missing'
-    assert tool.main(['--part', '1', '--raw-dir', str(missing),
-                      '--out-dir', str(out)]) == 2
+    assert convert_main(['pku_mmd1', '--src', str(missing), '--out-dir',
+                         str(out)]) == 2
     assert str(missing) in capsys.readouterr().err
+
+
+def test_cli_source_folders_without_src(raw, tmp_path, capsys):
+    """The folder options alone ask for a conversion."""
+    root, _ = raw
+    out = tmp_path / 'explicit'
+    assert convert_main([
+        'pku_mmd1', '--skeleton-dir', str(root / 'PKU_Skeleton_Renew'),
+        '--label-dir', str(root / 'Train_Label_PKU_final'), '--split-file',
+        str(root / 'Split' / 'cross-subject.txt'), '--out-dir', str(out),
+        '--no-progress', '--num-frames', '30'
+    ]) == 0
+    assert 'samples written: 6' in capsys.readouterr().out
+    data = safe_load(str(out / 'pku1_pstl.pkl'))
+    assert data['split'] == {s: list(v) for s, v in EXPECTED.items()}
+    assert {a['keypoint'].shape for a in data['annotations']} == {
+        (2, 30, 25, 3)}
+    # Only one of them: the error says what else to give.
+    assert convert_main(['pku_mmd1', '--label-dir',
+                         str(root / 'Train_Label_PKU_final'), '--out-dir',
+                         str(tmp_path / 'o')]) == 2
+    assert 'give --src, or all of' in capsys.readouterr().err
+    assert not (tmp_path / 'o').exists()
+
+
+def test_failed_write_keeps_the_earlier_output(converted, monkeypatch):
+    """Files are staged and moved together: a write error leaves the
+    earlier conversion as it was, and no staging folder."""
+    root, _, out, files, _, _ = converted
+    before = {f: open(f, 'rb').read() for f in files}
+    assert len(before) == 5
+    calls = []
+    real = np.save
+
+    def failing_save(f, data, *args, **kwargs):
+        calls.append(data.shape)
+        if len(calls) == 2:  # the val array, after the train one
+            raise OSError('disk full (simulated)')
+        real(f, data, *args, **kwargs)
+
+    monkeypatch.setattr(writers.np, 'save', failing_save)
+    with pytest.raises(OSError, match='simulated'):
+        pku_mmd.convert(str(root), str(out), part=1, num_frames=20,
+                        progress=False)
+    assert calls == [(3, 3, 20, 25, 2), (3, 3, 20, 25, 2)]
+    assert {f: open(f, 'rb').read() for f in files} == before
+    assert sorted(p.name for p in out.iterdir()) == ['pku1_pstl.pkl', 'xsub']

@@ -21,29 +21,31 @@ the 2s-AGCN / SGN generators they build on):
    body ID (zeros in the frames where that body is absent);
 2. :func:`choose_bodies` keeps the two bodies of highest motion energy, the
    most energetic first;
-3. :func:`pstl_mm.converters.normalize.normalize_sequence` drops empty frames,
-   centres, rotates and resizes to 50 frames;
-4. :func:`convert_ntu` writes the MMAction2 pickle and the CrosSCLR arrays
-   with :func:`pstl_mm.converters.writers.write_skeleton_dataset`;
-   :func:`check_ntu_output` validates a written output with
-   :func:`pstl_mm.converters.writers.check_converted`.
+3. :func:`~pstl_mm.converters.normalize.normalize_sequence` drops empty
+   frames, centres, rotates and resizes to 50 frames;
+4. :func:`convert` writes the MMAction2 pickle and the CrosSCLR arrays
+   with :func:`~pstl_mm.converters.writers.write_converted`; :func:`check`
+   validates a written output with
+   :func:`~pstl_mm.converters.check.check_converted`.
 
-The command line is ``tools/data/convert_ntu.py``.
+The converter interface (:mod:`~pstl_mm.converters.interface`) serves the
+DATASET names ``ntu60`` and ``ntu120``; the command line is
+``tools/data/convert.py ntu60 --src RAW_SKELETON_DIR --out-dir data/ntu60``.
 """
 import os
 import os.path as osp
 import re
-import shutil
-import tempfile
 from multiprocessing import Pool
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from tqdm import tqdm
 
+from .check import check_converted
+from .interface import (NUM_FRAMES, CheckReport, ConversionError,
+                        ConversionSummary, Option)
 from .normalize import normalize_sequence
-from .writers import (ConversionSummary, check_converted,
-                      write_skeleton_dataset)
+from .writers import write_converted
 
 NUM_JOINTS = 25
 BODY_INFO_VALUES = 10
@@ -58,16 +60,24 @@ NTU120_XSUB_TRAIN_PERFORMERS = NTU60_XSUB_TRAIN_PERFORMERS + (
     82, 83, 84, 85, 86, 89, 91, 92, 93, 94, 95, 97, 98, 100, 103)
 
 # dataset -> (number of actions, number of setups, benchmarks).
-DATASETS = {
+SPECS = {
     'ntu60': dict(num_actions=60, num_setups=17, benchmarks=('xsub', 'xview')),
     'ntu120': dict(num_actions=120, num_setups=32,
                    benchmarks=('xsub', 'xset')),
 }
 
+# The converter interface (see pstl_mm.converters.interface).
+VARIANTS = {name: dict(dataset=name) for name in SPECS}
+OPTIONS = (NUM_FRAMES,
+           Option('workers', 1, 'parsing processes (default 1)', int,
+                  minimum=1))
+SOURCE = ('folder of the raw *.skeleton files (searched recursively, e.g. '
+          'the two NTU-120 archives extracted side by side)')
+
 _NAME_RE = re.compile(r'^S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})$')
 
 
-class SkeletonFileError(ValueError):
+class SkeletonFileError(ConversionError):
     """A raw ``.skeleton`` file is truncated or malformed.
 
     Attributes:
@@ -379,11 +389,11 @@ def make_splits(names: Sequence[str], dataset: str) -> Dict[str, List[str]]:
 
 
 def _spec(dataset: str) -> dict:
-    """The entry of :data:`DATASETS`, or a ValueError naming the choices."""
-    if dataset not in DATASETS:
+    """The entry of :data:`SPECS`, or a ValueError naming the choices."""
+    if dataset not in SPECS:
         raise ValueError(f'unknown dataset {dataset!r}; choose one of '
-                         f'{sorted(DATASETS)}')
-    return DATASETS[dataset]
+                         f'{sorted(SPECS)}')
+    return SPECS[dataset]
 
 
 def convert_skeleton_file(path: str, num_frames: int = 50
@@ -479,41 +489,43 @@ def find_skeleton_files(raw_dir: str, dataset: str
     return files, skipped, ignored
 
 
-def convert_ntu(dataset: str,
-                raw_dir: str,
-                out_dir: str,
-                num_frames: int = 50,
-                workers: int = 1,
-                progress: bool = True) -> Tuple[List[str], ConversionSummary,
-                                                int]:
+def convert(src: str,
+            out_dir: str,
+            *,
+            dataset: str,
+            num_frames: int = 50,
+            workers: int = 1,
+            progress: bool = True) -> ConversionSummary:
     """Convert a folder of raw NTU files into ``{out_dir}/{dataset}_pstl.pkl``
     and the CrosSCLR arrays.
 
     Every file is parsed and preprocessed in memory first; nothing is written
     before all files are done (an interrupt before that leaves ``out_dir``
-    untouched). The outputs are then written into a temporary folder inside
-    ``out_dir`` (each file atomically) and moved to their final names, so a
-    finished output is never replaced by a partial one.
+    untouched). The outputs are then written with
+    :func:`~pstl_mm.converters.writers.write_converted`, so a finished
+    output is never replaced by a partial one.
 
     Args:
-        dataset (str): ``'ntu60'`` or ``'ntu120'``.
-        raw_dir (str): Folder of ``*.skeleton`` files.
+        src (str): Folder of ``*.skeleton`` files (searched recursively).
         out_dir (str): Output folder.
+        dataset (str): ``'ntu60'`` or ``'ntu120'``.
         num_frames (int): Frames per sample. Defaults to 50.
         workers (int): Parsing processes (1: in this process).
         progress (bool): Show a tqdm progress bar.
 
     Returns:
-        tuple: ``(files written, ConversionSummary, number of files of the
-        other dataset that were ignored)``.
+        ConversionSummary: The files written, the samples written and
+        skipped (with reasons), and under ``ignored`` the number of files
+        of the other dataset (NTU-120 only files in an ``ntu60``
+        conversion).
 
     Raises:
-        FileNotFoundError: ``raw_dir`` does not exist.
-        RuntimeError: no sample could be converted (nothing is written).
+        FileNotFoundError: ``src`` does not exist.
+        ConversionError: no sample could be converted (nothing is written).
     """
     _spec(dataset)
-    files, skipped, ignored = find_skeleton_files(raw_dir, dataset)
-    summary = ConversionSummary()
+    files, skipped, ignored = find_skeleton_files(src, dataset)
+    summary = ConversionSummary(ignored={f'not in {dataset}': ignored})
     for name, reason in skipped:
         summary.skip(name, reason)
     jobs = [(path, num_frames) for path in files]
@@ -533,43 +545,25 @@ def convert_ntu(dataset: str,
             annotations.append(ann)
     summary.written = len(annotations)
     if not annotations:
-        raise RuntimeError(
-            f'no sample of {dataset} could be converted from {raw_dir} '
+        raise ConversionError(
+            f'no sample of {dataset} could be converted from {src} '
             f'({len(files)} candidate .skeleton files, {ignored} of another '
             f'dataset); nothing written.\n' + summary.report())
     # The split lists hold the frame_dir objects themselves (pickle memo):
     # identical pickles whatever the number of workers.
     splits = make_splits([a['frame_dir'] for a in annotations], dataset)
-    return _write_staged(out_dir, f'{dataset}_pstl', annotations,
-                         splits), summary, ignored
+    summary.files = write_converted(out_dir, f'{dataset}_pstl', annotations,
+                                    splits)
+    return summary
 
 
-def _write_staged(out_dir: str, name: str, annotations: List[dict],
-                  splits: Dict[str, List[str]]) -> List[str]:
-    """``write_skeleton_dataset`` into a staging folder, then move."""
-    os.makedirs(out_dir, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=out_dir, prefix='.convert-staging-')
-    try:
-        staged = write_skeleton_dataset(staging, name, annotations, splits)
-        final = []
-        for path in staged:
-            target = osp.join(out_dir, osp.relpath(path, staging))
-            os.makedirs(osp.dirname(target), exist_ok=True)
-            final.append((path, target))
-        for path, target in final:
-            os.replace(path, target)
-        return [target for _, target in final]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-
-def check_ntu_output(dataset: str, out_dir: str,
-                     num_frames: Optional[int] = 50) -> Tuple[List[str],
-                                                              List[str]]:
+def check(out_dir: str,
+          *,
+          dataset: str,
+          num_frames: Optional[int] = 50) -> CheckReport:
     """Validate a converted output without rewriting it.
 
-    :func:`~pstl_mm.converters.writers.check_converted` of
+    :func:`~pstl_mm.converters.check.check_converted` of
     ``{out_dir}/{dataset}_pstl.pkl`` with every split of the dataset
     (``num_classes`` 60 / 120, 2 persons, layout ``nturgb+d``; empty splits
     accepted): every split loads with
@@ -580,20 +574,18 @@ def check_ntu_output(dataset: str, out_dir: str,
     sample.
 
     Args:
+        out_dir (str): The folder given to :func:`convert`.
         dataset (str): ``'ntu60'`` or ``'ntu120'``.
-        out_dir (str): The folder given to the converter.
         num_frames (int, optional): Expected frames per sample; ``None``
             skips that check.
 
     Returns:
-        tuple: ``(problems, lines)``: each problem names the file and what
-        is wrong (empty when the output is good); ``lines`` is the report of
-        what was checked.
+        CheckReport: What was checked and the problems found (each naming
+        the file; none when the output is good).
     """
     spec = _spec(dataset)
     splits = [f'{b}_{p}' for b in spec['benchmarks'] for p in ('train',
                                                                 'val')]
-    lines, problems = check_converted(
+    return check_converted(
         out_dir, f'{dataset}_pstl', splits, 'nturgb+d', 2,
         spec['num_actions'], num_frames, unit='samples', allow_empty=True)
-    return problems, lines

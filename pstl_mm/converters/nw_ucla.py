@@ -12,19 +12,27 @@ Output: ``nw_ucla_pstl.pkl`` with the cross-view splits ``xview_train``
 (views 1 and 2) and ``xview_val`` (view 3); each clip is (1, T, 20, 3)
 preprocessed by :func:`~pstl_mm.converters.normalize.normalize_sequence`,
 label 0..9 (JSON label - 1). Clips of one frame are valid (repeated to T).
+
+The converter interface (:mod:`~pstl_mm.converters.interface`) serves the
+DATASET name ``nw_ucla``: :func:`convert` and :func:`check`; the command
+line is ``tools/data/convert.py nw_ucla --src nw_ucla_all_sqe.tgz
+--out-dir data/nw_ucla``.
 """
 import json
 import os
 import os.path as osp
 import re
 import tarfile
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import numpy as np
 from tqdm import tqdm
 
+from .check import check_converted
+from .interface import (NUM_FRAMES, CheckReport, ConversionError,
+                        ConversionSummary)
 from .normalize import normalize_sequence
-from .writers import ConversionSummary, write_skeleton_dataset
+from .writers import write_converted
 
 LAYOUT = 'kinect_v1'
 NAME = 'nw_ucla_pstl'
@@ -38,8 +46,14 @@ SPLITS = tuple(SPLIT_VIEWS)
 MEMBER_DIR = 'all_sqe'
 _NAME = re.compile(r'^a(\d{2})_s(\d{2})_e(\d{2})_v(\d{2})$')
 
+# The converter interface (see pstl_mm.converters.interface).
+VARIANTS = {'nw_ucla': {}}
+OPTIONS = (NUM_FRAMES, )
+SOURCE = ('the all_sqe archive (nw_ucla_all_sqe.tgz, read as a stream) or a '
+          'folder holding all_sqe/')
 
-class NWUCLAFormatError(ValueError):
+
+class NWUCLAFormatError(ConversionError):
     """An NW-UCLA source or one of its JSON files is malformed."""
 
 
@@ -156,12 +170,15 @@ def parse_clip(where: str, stem: str, raw: bytes) -> dict:
     return dict(name=stem, label=label, view=view, skeletons=arr)
 
 
-def convert_nw_ucla(src: str,
-                    out_dir: str = 'data/nw_ucla',
-                    num_frames: int = 50,
-                    progress: bool = True
-                    ) -> Tuple[List[str], ConversionSummary]:
+def convert(src: str,
+            out_dir: str,
+            *,
+            num_frames: int = 50,
+            progress: bool = True) -> ConversionSummary:
     """Convert NW-UCLA (cross-view) and write it.
+
+    Every clip is read and preprocessed first; the files are written with
+    :func:`~pstl_mm.converters.writers.write_converted` at the end.
 
     Args:
         src (str): The archive or the folder holding ``all_sqe/``.
@@ -171,11 +188,13 @@ def convert_nw_ucla(src: str,
         progress (bool): Show a progress bar.
 
     Returns:
-        tuple: The files written and the :class:`ConversionSummary`.
+        ConversionSummary: The files written and the clips written and
+        skipped.
 
     Raises:
         NWUCLAFormatError: the source is unreadable, a JSON file is
-            malformed (named), a name repeats, or a split is empty.
+            malformed (named), a name repeats, or a split is empty
+            (nothing is written).
     """
     summary = ConversionSummary()
     by_name: Dict[str, dict] = {}
@@ -212,5 +231,25 @@ def convert_nw_ucla(src: str,
                 f'{src}: no clip of view(s) {SPLIT_VIEWS[split]} for {split}')
     annotations = [by_name[n] for n in names]
     summary.written = len(annotations)
-    files = write_skeleton_dataset(out_dir, NAME, annotations, splits)
-    return files, summary
+    summary.files = write_converted(out_dir, NAME, annotations, splits)
+    return summary
+
+
+def check(out_dir: str, *, num_frames: Optional[int] = 50) -> CheckReport:
+    """Validate a converted output without rewriting it.
+
+    :func:`~pstl_mm.converters.check.check_converted` of
+    ``{out_dir}/nw_ucla_pstl.pkl`` with splits ``xview_train`` and
+    ``xview_val`` (1 person, layout ``kinect_v1``, 10 classes; an empty
+    split is a problem).
+
+    Args:
+        out_dir (str): The folder given to :func:`convert`.
+        num_frames (int, optional): Expected frames per clip; ``None``
+            skips that check.
+
+    Returns:
+        CheckReport: What was checked and the problems found.
+    """
+    return check_converted(out_dir, NAME, SPLITS, LAYOUT, NUM_PERSON,
+                           NUM_CLASSES, num_frames)

@@ -24,8 +24,11 @@ of shape (2, T, 25, 3), preprocessed by
 cover an unreadable skeleton line and unreadable label lines are skipped
 with a reason (file and line for the unreadable ones).
 
-:func:`pstl_mm.converters.writers.check_converted` verifies a written
-dataset (pickle, npy and label files).
+The converter interface (:mod:`~pstl_mm.converters.interface`) serves the
+DATASET names ``pku_mmd1`` and ``pku_mmd2``: :func:`convert` writes
+``pku{part}_pstl.pkl`` and the CrosSCLR arrays, :func:`check` verifies them
+(pickle, npy and label files); the command line is
+``tools/data/convert.py pku_mmd1 --src PKU_MMD_DIR --out-dir data/pku_mmd1``.
 """
 import os
 import os.path as osp
@@ -35,8 +38,11 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
+from .check import check_converted
+from .interface import (NUM_FRAMES, CheckReport, ConversionError,
+                        ConversionSummary, Option)
 from .normalize import normalize_sequence
-from .writers import ConversionSummary, write_skeleton_dataset
+from .writers import write_converted
 
 LAYOUT = 'nturgb+d'
 NUM_PERSON = 2
@@ -56,12 +62,26 @@ SKELETON_DIR_NAMES = ('PKU_Skeleton_Renew', 'skeleton', 'Skeleton',
 LABEL_DIR_NAMES = ('Train_Label_PKU_final', 'label', 'Label',
                    'Label_PKUMMD', 'Label_PKUMMD_v2', 'label_v2')
 
+# The converter interface (see pstl_mm.converters.interface).
+VARIANTS = {f'pku_mmd{part}': dict(part=part) for part in NUM_CLASSES}
+OPTIONS = (
+    NUM_FRAMES,
+    Option('skeleton_dir', None, 'folder of <video>.txt skeleton files '
+           '(default: searched in --src)', source=True),
+    Option('label_dir', None, 'folder of <video>.txt label files (default: '
+           'searched in --src)', source=True),
+    Option('split_file', None, 'cross-subject split file (default: '
+           'searched in --src)', source=True),
+)
+SOURCE = ('the extracted PKU-MMD release (skeleton folder, label folder and '
+          'split file are found in it by content)')
+
 _TRAIN_HEADER = re.compile(r'^\s*training\s+videos\s*:', re.I | re.M)
 _VAL_HEADER = re.compile(r'^\s*valid(?:ation|ataion)\s+videos\s*:',
                          re.I | re.M)
 
 
-class PKUMMDFormatError(ValueError):
+class PKUMMDFormatError(ConversionError):
     """A PKU-MMD input file or folder is missing or malformed."""
 
 
@@ -354,25 +374,27 @@ def cut_clips(video: str, skeleton: np.ndarray, bad_lines: Dict[int, str],
     return clips
 
 
-def convert_pku_mmd(part: int,
-                    out_dir: str,
-                    raw_dir: Optional[str] = None,
-                    skeleton_dir: Optional[str] = None,
-                    label_dir: Optional[str] = None,
-                    split_file: Optional[str] = None,
-                    num_frames: int = 50,
-                    progress: bool = True
-                    ) -> Tuple[List[str], ConversionSummary]:
+def convert(src: Optional[str],
+            out_dir: str,
+            *,
+            part: int,
+            skeleton_dir: Optional[str] = None,
+            label_dir: Optional[str] = None,
+            split_file: Optional[str] = None,
+            num_frames: int = 50,
+            progress: bool = True) -> ConversionSummary:
     """Convert PKU-MMD part ``part`` (cross-subject) and write it.
 
     Writes ``{out_dir}/pku{part}_pstl.pkl`` with splits ``xsub_train`` and
-    ``xsub_val`` and the CrosSCLR arrays under ``{out_dir}/xsub/``.
+    ``xsub_val`` and the CrosSCLR arrays under ``{out_dir}/xsub/``, with
+    :func:`~pstl_mm.converters.writers.write_converted` once every video is
+    converted.
 
     Args:
-        part (int): 1 or 2.
+        src (str, optional): The raw release, searched for the split file
+            and the skeleton and label folders not given.
         out_dir (str): Output folder.
-        raw_dir (str, optional): Folder searched for the split file and the
-            skeleton and label folders not given.
+        part (int): 1 or 2.
         skeleton_dir (str, optional): The skeleton folder.
         label_dir (str, optional): The label folder.
         split_file (str, optional): The cross-subject split file.
@@ -380,30 +402,31 @@ def convert_pku_mmd(part: int,
         progress (bool): Show a progress bar.
 
     Returns:
-        tuple: The files written and the :class:`ConversionSummary`.
+        ConversionSummary: The files written and the clips written and
+        skipped (with reasons naming the file and line).
 
     Raises:
         PKUMMDFormatError: an input is missing or malformed, or a split
-            ends up without any clip.
+            ends up without any clip (nothing is written).
     """
     _check_part(part)
-    if raw_dir is None and None in (skeleton_dir, label_dir, split_file):
+    if src is None and None in (skeleton_dir, label_dir, split_file):
         raise PKUMMDFormatError(
-            'give --raw-dir, or all of --skeleton-dir, --label-dir and '
+            'give --src, or all of --skeleton-dir, --label-dir and '
             '--split-file')
-    if raw_dir is not None and not osp.isdir(raw_dir):
-        raise PKUMMDFormatError(f'{raw_dir}: raw folder does not exist')
+    if src is not None and not osp.isdir(src):
+        raise PKUMMDFormatError(f'{src}: raw folder does not exist')
     for path, what in ((skeleton_dir, 'skeleton folder'),
                        (label_dir, 'label folder')):
         if path is not None and not osp.isdir(path):
             raise PKUMMDFormatError(f'{path}: {what} does not exist')
     if split_file is None:
-        split_file = find_split_file(raw_dir, part)
+        split_file = find_split_file(src, part)
     elif not osp.isfile(split_file):
         raise PKUMMDFormatError(f'{split_file}: split file does not exist')
     train_ids, val_ids = parse_split_file(split_file)
     if skeleton_dir is None or label_dir is None:
-        dirs = find_data_dirs(raw_dir, train_ids + val_ids)
+        dirs = find_data_dirs(src, train_ids + val_ids)
         skeleton_dir = skeleton_dir or dirs['skeleton']
         label_dir = label_dir or dirs['label']
 
@@ -438,7 +461,31 @@ def convert_pku_mmd(part: int,
                 f'labels {label_dir}, split {split_file}):\n'
                 f'{summary.report()}')
     summary.written = len(annotations)
-    files = write_skeleton_dataset(out_dir, dataset_name(part), annotations,
-                                   splits)
-    return files, summary
+    summary.files = write_converted(out_dir, dataset_name(part), annotations,
+                                    splits)
+    return summary
 
+
+def check(out_dir: str,
+          *,
+          part: int,
+          num_frames: Optional[int] = 50) -> CheckReport:
+    """Validate a converted output without rewriting it.
+
+    :func:`~pstl_mm.converters.check.check_converted` of
+    ``{out_dir}/pku{part}_pstl.pkl`` with splits ``xsub_train`` and
+    ``xsub_val`` (2 persons, layout ``nturgb+d``, 51 / 41 classes; an empty
+    split is a problem).
+
+    Args:
+        out_dir (str): The folder given to :func:`convert`.
+        part (int): 1 or 2.
+        num_frames (int, optional): Expected frames per clip; ``None``
+            skips that check.
+
+    Returns:
+        CheckReport: What was checked and the problems found.
+    """
+    _check_part(part)
+    return check_converted(out_dir, dataset_name(part), SPLITS, LAYOUT,
+                           NUM_PERSON, NUM_CLASSES[part], num_frames)
