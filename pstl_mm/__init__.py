@@ -1,9 +1,11 @@
 """PSTL for MMAction2.
 
-Importing this package first applies the stack fixes of :mod:`pstl_mm.compat`,
-then registers every component into MMAction2's registries, so that
-``custom_imports = dict(imports=['pstl_mm'])`` in any MMAction2 config is
-enough to use them.
+Importing this package first applies the process-wide stack fixes of
+:mod:`pstl_mm.compat`, then registers every component into MMAction2's
+registries (and :class:`~pstl_mm.engine.PortableRunner` into mmengine's
+``RUNNERS``), so that ``custom_imports = dict(imports=['pstl_mm'])`` in any
+MMAction2 config is enough to use them; ``runner_type = 'PortableRunner'``
+chooses the runner.
 """
 from . import compat  # noqa: F401  (must come first)
 from . import skeleton  # noqa: F401

@@ -1,6 +1,7 @@
 """Shared fixtures and helpers: the reference tensors of the authors' code,
 building and applying MMAction2 transforms to random skeleton samples,
-tiny pretraining configs, and launching processes (free ports, timeouts)."""
+tiny pretraining configs, building runners as the tools do, and launching
+processes (free ports, timeouts)."""
 import os
 import signal
 import socket
@@ -178,6 +179,56 @@ def tiny_cfg(config, ann_file, work_dir, **overrides):
         **overrides,
     })
     return cfg
+
+
+FIXTURES_DIR = Path(__file__).resolve().parent / 'fixtures'
+
+
+def load_toy():
+    """Import ``tests/fixtures/pstl_compat_toy.py`` as ``pstl_compat_toy``.
+
+    Returns:
+        module: The toy model, data set, model wrapper and hook module.
+    """
+    import importlib.util
+    import sys
+    if 'pstl_compat_toy' not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            'pstl_compat_toy', FIXTURES_DIR / 'pstl_compat_toy.py')
+        module = importlib.util.module_from_spec(spec)
+        sys.modules['pstl_compat_toy'] = module
+        spec.loader.exec_module(module)
+    return sys.modules['pstl_compat_toy']
+
+
+@pytest.fixture
+def keep_global_rngs():
+    """Restore the global RNGs, which every Runner reseeds, after a test."""
+    import random
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    yield
+    random.setstate(states[0])
+    np.random.set_state(states[1])
+    torch.set_rng_state(states[2])
+
+
+def build_runner(cfg):
+    """The runner ``tools/train.py`` builds of ``cfg``.
+
+    From MMAction2's ``RUNNERS`` when ``cfg`` names a ``runner_type`` (this
+    package's configs name ``PortableRunner``), else mmengine's Runner.
+
+    Args:
+        cfg (mmengine.config.Config): The config.
+
+    Returns:
+        mmengine.runner.Runner: The runner.
+    """
+    from mmaction.registry import RUNNERS
+    from mmengine.runner import Runner
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
 
 
 def free_port() -> int:

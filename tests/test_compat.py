@@ -1,57 +1,31 @@
 """Tests of :mod:`pstl_mm.compat`, grouped by fix.
 
 Each fix has a test that fails without it; the others check that a fix
-changes nothing it should not (foreign pickles still refused, CUDA machines
-still get AMP and SyncBN, sampled indices unchanged, no double wrapping).
+changes nothing it should not (foreign pickles still refused, sampled
+indices unchanged, no double wrapping), and that importing the package
+leaves mmengine's Runner as it is: the Runner's fixes are
+:class:`pstl_mm.engine.PortableRunner`'s (``test_portable_runner.py``).
 """
 import importlib
-import importlib.util
 import json
 import os
 import pickle
-import random
+import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
-from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
 from mmengine.runner import Runner, load_checkpoint
-from torch import nn
 
 import pstl_mm.compat as compat
 
-from .conftest import free_port, run_command
+from .conftest import REPO_ROOT, load_toy
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / 'fixtures'
-
-
-def _load_toy():
-    """Import ``tests/fixtures/pstl_compat_toy.py`` as ``pstl_compat_toy``."""
-    if 'pstl_compat_toy' not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            'pstl_compat_toy', FIXTURES / 'pstl_compat_toy.py')
-        module = importlib.util.module_from_spec(spec)
-        sys.modules['pstl_compat_toy'] = module
-        spec.loader.exec_module(module)
-    return sys.modules['pstl_compat_toy']
-
-
-toy = _load_toy()
-
-
-@pytest.fixture(autouse=True)
-def _keep_global_rngs():
-    """Restore the global RNGs, which every Runner reseeds, after a test."""
-    states = random.getstate(), np.random.get_state(), torch.get_rng_state()
-    yield
-    random.setstate(states[0])
-    np.random.set_state(states[1])
-    torch.set_rng_state(states[2])
+toy = load_toy()
+pytestmark = pytest.mark.usefixtures('keep_global_rngs')
 
 
 def _patch_depth(fn) -> int:
@@ -64,19 +38,70 @@ def _patch_depth(fn) -> int:
 
 def test_reimport_wraps_nothing_twice():
     importlib.reload(compat)
-    import mmengine.dist.utils as dist_utils
-    import mmengine.runner.runner as runner_module
     from mmaction.datasets.transforms import UniformSampleFrames
-    for fn in (dist_utils._init_dist_pytorch, Runner.wrap_model,
-               runner_module.convert_sync_batchnorm,
-               Runner.build_optim_wrapper, Runner.build_dataloader,
-               UniformSampleFrames._get_test_clips):
-        assert _patch_depth(fn) == 1, fn
+    assert _patch_depth(UniformSampleFrames._get_test_clips) == 1
     getattrs = [
         g for g in torch.serialization.get_safe_globals()
         if isinstance(g, tuple) and g[1] == 'builtins.getattr'
     ]
     assert len(getattrs) == 1
+
+
+# Run in a fresh interpreter: which attributes of the Runner class, of its
+# module, of mmengine.dist.utils and of mmengine.model `import pstl_mm`
+# replaces, or adds (submodules imported on the way aside).
+_IMPORT_CHANGES = """
+import json, types
+import mmengine.dist.utils as dist_utils
+import mmengine.model as model
+import mmengine.runner.runner as runner_module
+from mmengine.runner import Runner
+spaces = dict(Runner=Runner.__dict__, runner=vars(runner_module),
+              dist=vars(dist_utils), model=vars(model))
+before = {name: dict(space) for name, space in spaces.items()}
+import pstl_mm
+changed = sorted(
+    f'{name}.{key}' for name, space in spaces.items() for key in space
+    if (space[key] is not before[name][key] if key in before[name] else
+        not isinstance(space[key], types.ModuleType)))
+print(json.dumps(dict(changed=changed, runner=len(spaces['Runner']))))
+"""
+
+_RUNNER_METHODS = ('setup_env', 'wrap_model', 'build_optim_wrapper',
+                   'build_dataloader', 'build_model', 'train', 'test')
+
+
+def test_import_changes_nothing_of_mmengine_runner():
+    result = subprocess.run([sys.executable, '-c', _IMPORT_CHANGES],
+                            capture_output=True,
+                            text=True,
+                            timeout=300,
+                            cwd=REPO_ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    assert result.returncode == 0, result.stderr[-4000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report['changed'] == []
+    assert report['runner'] > 50  # Runner's attributes were looked at
+
+
+def test_runner_methods_are_mmengine_functions():
+    """In this process, after ``import pstl_mm``: mmengine's own code."""
+    import mmengine.dist.utils as dist_utils
+    import mmengine.model
+    import mmengine.runner.runner as runner_module
+    for name in _RUNNER_METHODS:
+        fn = Runner.__dict__[name]
+        fn = getattr(fn, '__func__', fn)  # build_dataloader: staticmethod
+        assert not hasattr(fn, '__wrapped__'), name
+        assert fn.__code__.co_filename == runner_module.__file__, name
+    assert isinstance(Runner.__dict__['build_dataloader'], staticmethod)
+    assert runner_module.convert_sync_batchnorm is \
+        mmengine.model.convert_sync_batchnorm
+    for fn in (runner_module.convert_sync_batchnorm,
+               dist_utils._init_dist_pytorch, dist_utils.init_dist):
+        assert not hasattr(fn, '__wrapped__'), fn
+        assert fn.__code__.co_filename.startswith(
+            os.path.dirname(mmengine.__file__)), fn
 
 
 # 1. mmaction.models.localizers.drn -----------------------------------------
@@ -88,7 +113,9 @@ def test_mmaction_models_import_and_register():
         assert MODELS.get(name) is not None, name
     with pytest.raises(ImportError, match='localizers.drn.*2714'):
         DRN()
-    with pytest.raises(ImportError, match='2714'):
+    # In MMAction2's scope, whatever scope an earlier Runner left current.
+    with DefaultScope.overwrite_default_scope('mmaction'), \
+            pytest.raises(ImportError, match='2714'):
         MODELS.build(dict(type='DRN'))
 
 
@@ -161,129 +188,7 @@ def test_weights_only_allows_history_buffer_statistics(tmp_path):
     assert torch.load(tmp_path / 'mean.pth')['x'] is HistoryBuffer.mean
 
 
-# 3. --launcher pytorch on CPU ----------------------------------------------
-def test_two_process_cpu_training_with_pytorch_launcher(tmp_path):
-    config = tmp_path / 'toy_ddp.py'
-    Config(
-        toy.toy_cfg(
-            str(tmp_path / 'work'),
-            custom_imports=dict(imports=['pstl_compat_toy']),
-            custom_hooks=[dict(type='PSTLCompatDumpHook')])).dump(config)
-    (tmp_path / 'tmp').mkdir()  # torchrun's own temporary files go here
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS='1',
-        CUDA_VISIBLE_DEVICES='',
-        TMPDIR=str(tmp_path / 'tmp'),
-        PYTHONPATH=os.pathsep.join([str(FIXTURES), str(REPO)]))
-    cmd = [
-        sys.executable, '-m', 'torch.distributed.run', '--nproc-per-node', '2',
-        '--master-port',
-        str(free_port()),
-        str(REPO / 'tools' / 'train.py'),
-        str(config), '--launcher', 'pytorch', '--work-dir',
-        str(tmp_path / 'work')
-    ]
-    code, log = run_command(cmd, env=env, cwd=tmp_path, timeout=120)
-    assert code == 0, log[-6000:]
-    ranks = [
-        json.loads((tmp_path / 'work' / f'rank{r}.json').read_text())
-        for r in (0, 1)
-    ]
-    for rank, facts in enumerate(ranks):
-        assert facts['rank'] == rank
-        assert facts['world_size'] == 2
-        assert facts['backend'] == 'gloo'
-        assert facts['wrapper'] == 'MMDistributedDataParallel'
-        assert facts['device_ids'] is None
-        assert facts['iter'] == 2
-    # Rank 0 sees labels 0, rank 1 labels 1: only all-reduced gradients keep
-    # the parameters equal, and they moved from their initial values.
-    assert ranks[0]['params'] == ranks[1]['params']
-    init = toy.PSTLCompatToyModel().parameters()
-    assert ranks[0]['params'] != [p.flatten().tolist() for p in init]
-
-
-# 4. SyncBN and AmpOptimWrapper ---------------------------------------------
-@pytest.fixture
-def one_process_group(monkeypatch):
-    """A gloo process group of one rank, as ``--launcher pytorch`` sets up."""
-    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-        monkeypatch.setenv(var, os.environ.get(var, '2'))
-    monkeypatch.setenv('LOCAL_RANK', '0')
-    torch.distributed.init_process_group(
-        'gloo',
-        init_method=f'tcp://127.0.0.1:{free_port()}',
-        rank=0,
-        world_size=1)
-    try:
-        yield
-    finally:
-        torch.distributed.destroy_process_group()
-
-
-def test_sync_bn_and_amp_config_trains_on_cpu(tmp_path, no_cuda,
-                                              one_process_group):
-    runner = Runner.from_cfg(
-        Config(
-            toy.toy_cfg(
-                str(tmp_path),
-                max_iters=1,
-                launcher='pytorch',
-                sync_bn='torch',
-                model_wrapper_cfg=dict(
-                    type='MMDistributedDataParallel', device_ids=None),
-                optim_wrapper=dict(
-                    type='AmpOptimWrapper',
-                    loss_scale='dynamic',
-                    optimizer=dict(type='SGD', lr=0.1)))))
-    runner.train()
-    assert runner.distributed and runner.iter == 1
-    assert type(runner.optim_wrapper) is OptimWrapper
-    norms = [
-        type(m) for m in runner.model.modules()
-        if isinstance(m, nn.modules.batchnorm._BatchNorm)
-    ]
-    assert norms == [nn.BatchNorm1d]
-
-
-def test_selection_picks_amp_and_sync_bn_only_with_cuda(no_cuda, monkeypatch):
-    amp = dict(
-        type='AmpOptimWrapper',
-        loss_scale='dynamic',
-        dtype='float16',
-        optimizer=dict(type='SGD', lr=0.1),
-        clip_grad=None)
-    assert compat.select_optim_wrapper(amp) == dict(
-        type='OptimWrapper',
-        optimizer=dict(type='SGD', lr=0.1),
-        clip_grad=None)
-    assert compat.select_sync_bn('torch') is None
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    assert compat.cuda_available()
-    assert compat.select_optim_wrapper(amp) is amp
-    assert compat.select_sync_bn('torch') == 'torch'
-    plain = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))
-    assert compat.select_optim_wrapper(plain) is plain
-
-
-# 5. persistent_workers with num_workers=0 ----------------------------------
-def test_persistent_workers_without_workers():
-    cfg = dict(
-        dataset=dict(type='PSTLCompatToyDataset', length=6),
-        sampler=dict(type='DefaultSampler', shuffle=False),
-        batch_size=2,
-        num_workers=0,
-        persistent_workers=True)
-    loader = Runner.build_dataloader(cfg)
-    assert loader.num_workers == 0 and not loader.persistent_workers
-    batches = list(loader)
-    assert len(batches) == 3
-    assert [b['labels'][1].item() for b in batches] == [1.0, 1.0, 1.0]
-    assert cfg['persistent_workers'] is True  # the config is not modified
-
-
-# 6. UniformSampleFrames reseeding numpy's global RNG -----------------------
+# 3. UniformSampleFrames reseeding numpy's global RNG -----------------------
 def _sample(transform, total_frames=20):
     return transform(dict(total_frames=total_frames, start_index=0))
 

@@ -8,11 +8,12 @@ A user turns them on from the command line of ``tools/train.py``::
 loss scale), ``optim_wrapper.dtype=bfloat16`` its autocast type,
 ``compile=True`` makes the Runner ``torch.compile`` its model's
 ``train_step`` and ``sync_bn=torch`` converts BatchNorm to SyncBatchNorm.
-Without CUDA, :mod:`pstl_mm.compat` builds a plain ``OptimWrapper`` and keeps
-BatchNorm per process, so the switches change nothing on CPU; that is tested
-with the Runner. TorchInductor, what ``compile=True`` runs, is replaced there
-by a recorder: its first iteration of the tiny model took 4.5 to 7.5 minutes
-on a 2-core CPU. That Dynamo traces PSTL's loss and keeps its numbers is
+Without CUDA, :class:`pstl_mm.engine.PortableRunner` (the configs'
+``runner_type``) builds a plain ``OptimWrapper`` and keeps BatchNorm per
+process, so the switches change nothing on CPU; that is tested with the
+runner ``tools/train.py`` builds. TorchInductor, what ``compile=True``
+runs, is replaced there by a recorder: its first iteration of the tiny
+model took 4.5 to 7.5 minutes on a 2-core CPU. That Dynamo traces PSTL's loss and keeps its numbers is
 tested on its own with the eager backend, and how the model fares under bf16
 autocast with CPU autocast. ``sync_bn=torch`` conversion keeps the model's
 losses, on the gather path and on the dense fallback.
@@ -25,13 +26,13 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
+from mmengine.model import convert_sync_batchnorm
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 
-import pstl_mm.compat as compat
+from pstl_mm.engine import PortableRunner
 
-from .conftest import (CONFIG_DIR, REPO_ROOT, make_views, tiny_cfg,
-                       write_annotations)
+from .conftest import (CONFIG_DIR, REPO_ROOT, build_runner, make_views,
+                       tiny_cfg, write_annotations)
 
 CONFIG = CONFIG_DIR / 'pstl_ntu60_xsub.py'
 GPU_SWITCHES = ('--amp', '--cfg-options', 'optim_wrapper.dtype=bfloat16',
@@ -128,14 +129,15 @@ def test_switches_train_on_cpu_as_the_plain_run(tmp_path, monkeypatch,
         monkeypatch.setattr(
             torch, 'compile',
             lambda fn, **options: compiled.append(options) or fn)
-        runner = Runner.from_cfg(cfg)
+        runner = build_runner(cfg)
         runner.train()
         runs[name] = runner, compiled
 
     runner, compiled = runs['switches']
+    assert type(runner) is PortableRunner
     assert runner.cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert runner.cfg.optim_wrapper.dtype == 'bfloat16'
-    assert type(runner.optim_wrapper) is OptimWrapper  # compat: no CUDA
+    assert type(runner.optim_wrapper) is OptimWrapper  # no CUDA
     assert compiled == [{}]  # compile=True: default options, once
     assert runs['plain'][1] == []
     norms = {
@@ -146,7 +148,7 @@ def test_switches_train_on_cpu_as_the_plain_run(tmp_path, monkeypatch,
         for name, (r, _) in runs.items()
     }
     assert len(norms['switches']) > 20
-    assert norms['switches'] == norms['plain']  # compat: no SyncBatchNorm
+    assert norms['switches'] == norms['plain']  # no SyncBatchNorm
     assert torch.nn.SyncBatchNorm not in norms['switches']
     # --auto-scale-lr: 1 process x 5 samples, lr scaled from batch 128.
     for r, _ in runs.values():
@@ -229,12 +231,10 @@ def test_model_runs_under_bf16_autocast(tmp_path):
 
 
 @pytest.mark.parametrize('ragged', [False, True])
-def test_sync_bn_conversion_keeps_the_model_working(tmp_path, monkeypatch,
-                                                     ragged):
+def test_sync_bn_conversion_keeps_the_model_working(tmp_path, ragged):
     """Converted to SyncBatchNorm, the model gives the same losses: the
     gather path (same number of kept joints per sample) runs the converted
     modules, the dense fallback (ragged masks) their masked statistics."""
-    import mmengine.runner.runner as runner_module
     torch.manual_seed(0)
     model = _tiny_model(tmp_path)
     views = make_views(4, frames=12)
@@ -244,10 +244,9 @@ def test_sync_bn_conversion_keeps_the_model_working(tmp_path, monkeypatch,
         assert len(set(views['spatial_joint_mask'].sum(1).tolist())) > 1
     with torch.no_grad():
         expected = model.loss(views)
-    monkeypatch.setattr(compat, 'cuda_available', lambda: True)
     # What the Runner does with sync_bn='torch' on a CUDA machine; without
     # a process group SyncBatchNorm normalises as BatchNorm does.
-    converted = runner_module.convert_sync_batchnorm(model, 'torch')
+    converted = convert_sync_batchnorm(model, 'torch')
     assert any(
         isinstance(m, torch.nn.SyncBatchNorm) for m in converted.modules())
     with torch.no_grad():

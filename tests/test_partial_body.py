@@ -11,7 +11,6 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 
 from pstl_mm.datasets.synthetic import make_synthetic_annotations
 from pstl_mm.datasets.transforms import PartialBodyOcclusion
@@ -20,7 +19,7 @@ from pstl_mm.evaluation.partial_body_metric import format_tables, summarize
 from pstl_mm.models.backbones import MaskableSTGCN
 from pstl_mm.skeleton import PART_NAMES, get_layout
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, build_runner
 
 CONFIG = REPO_ROOT / 'configs' / 'pstl' / 'partial_body_ntu60_xsub.py'
 NTU = get_layout('nturgb+d')
@@ -371,7 +370,7 @@ def test_config_is_the_papers_protocol():
 
 
 def test_runner_scores_every_setting(tiny_ann, tmp_path):
-    runner = Runner.from_cfg(tiny_cfg(tiny_ann, tmp_path))
+    runner = build_runner(tiny_cfg(tiny_ann, tmp_path))
     loop = runner.build_test_loop(runner._test_loop)
     assert [s for s in loop.settings() if s[0] == 'zero'] == [
         ('zero', 'joints', 0, 0), ('zero', 'joints', 4, 0),
@@ -409,16 +408,16 @@ def test_loop_checks_its_inputs(tiny_ann, tmp_path):
     cfg.test_dataloader.dataset.pipeline = cfg.test_dataloader.dataset.\
         pipeline[1:]
     with pytest.raises(ValueError, match='no PartialBodyOcclusion'):
-        Runner.from_cfg(cfg).test()
+        build_runner(cfg).test()
     cfg = tiny_cfg(tiny_ann, tmp_path / 'b', **{'test_cfg.part_levels': (5, )})
     with pytest.raises(ValueError, match='would remove every joint'):
-        Runner.from_cfg(cfg).test()
+        build_runner(cfg).test()
     cfg = tiny_cfg(tiny_ann, tmp_path / 'c', **{
         'test_dataloader.num_workers': 1,
         'test_dataloader.persistent_workers': True
     })
     with pytest.raises(ValueError, match='persistent_workers=False'):
-        Runner.from_cfg(cfg).test()
+        build_runner(cfg).test()
 
 
 def test_new_workers_see_the_new_setting(tiny_ann, tmp_path):

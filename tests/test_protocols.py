@@ -9,9 +9,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 
-from .conftest import REPO_ROOT, write_annotations
+from .conftest import REPO_ROOT, build_runner, write_annotations
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
 PROTOCOLS = sorted(
@@ -139,7 +138,7 @@ def test_protocol_trains_two_iterations(name, fixture_pkl, pretrained,
         tmp_path)
     if name.startswith('semi'):
         cfg.train_dataloader.batch_size = 5
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     losses = runner.message_hub.get_scalar('train/loss_cls').data[0]
     assert len(losses) == 2 and np.isfinite(losses).all()
@@ -163,7 +162,7 @@ def test_frozen_backbone_unchanged_by_a_linear_epoch(fixture_pkl, pretrained,
     cfg = small(
         Config.fromfile(str(CONFIG_DIR / 'linear_ntu60_xsub.py')),
         fixture_pkl['nturgb+d'], ckpt, tmp_path)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     from mmengine.hooks import Hook
 
     class KeepHead(Hook):

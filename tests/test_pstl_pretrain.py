@@ -9,9 +9,8 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 
-from .conftest import CONFIG_DIR, tiny_cfg, write_annotations
+from .conftest import CONFIG_DIR, build_runner, tiny_cfg, write_annotations
 
 PRETRAIN_CONFIGS = sorted(
     glob.glob(str(CONFIG_DIR / 'pstl_*.py')) +
@@ -72,7 +71,7 @@ def test_runner_trains_two_iterations(fixture_pkl, tmp_path):
             'train_cfg.max_epochs': 1,
             'train_dataloader.batch_size': 20,
         })
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     losses = loss_history(runner)
     assert len(losses) == 2 and np.isfinite(losses).all()
@@ -117,7 +116,7 @@ def test_training_lowers_the_loss(fixture_pkl, tmp_path):
             'train_cfg.max_epochs': 4,
             'optim_wrapper.optimizer.lr': 5e-3,
         })
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     losses = loss_history(runner)
     assert len(losses) == 20
@@ -129,7 +128,7 @@ def test_resume_gives_the_same_next_losses(fixture_pkl, tmp_path):
     cfg = tiny_cfg(
         str(CONFIG_DIR / 'pstl_ntu60_xsub.py'), fixture_pkl,
         tmp_path / 'full', **overrides)
-    full = Runner.from_cfg(cfg)
+    full = build_runner(cfg)
     full.train()
     straight = loss_history(full)[-5:]  # epoch 2
 
@@ -139,7 +138,7 @@ def test_resume_gives_the_same_next_losses(fixture_pkl, tmp_path):
     cfg.resume = True
     cfg.load_from = str(tmp_path / 'full' / 'epoch_1.pth')
     MessageHub._instance_dict.clear()
-    resumed = Runner.from_cfg(cfg)
+    resumed = build_runner(cfg)
     resumed.train()
     again = loss_history(resumed)[-5:]
     assert resumed.epoch == 2

@@ -32,6 +32,8 @@ from mmengine.runner import Runner
 
 import pstl_mm  # noqa: F401
 
+from mmaction.registry import RUNNERS
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs', 'pstl')
 DEFAULT_DATA = osp.join('data', 'demo', 'synthetic_demo.pkl')
@@ -55,14 +57,20 @@ def ensure_data(path: str) -> None:
 
 
 def run(config: str, data: str, work_dir: str, **options) -> Runner:
-    """Build a runner for ``configs/pstl/<config>.py`` on ``data``."""
+    """Build a runner for ``configs/pstl/<config>.py`` on ``data``.
+
+    As ``tools/train.py`` does: from ``RUNNERS`` when the config names a
+    ``runner_type``, else mmengine's Runner.
+    """
     cfg = Config.fromfile(osp.join(CONFIGS, f'{config}.py'))
     cfg.work_dir = work_dir
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if cfg.get(loader):
             cfg[loader].dataset.ann_file = data
     cfg.merge_from_dict(options)
-    return Runner.from_cfg(cfg)
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
 
 
 def pretrain(data: str, work_dir: str) -> Tuple[str, np.ndarray, int]:
