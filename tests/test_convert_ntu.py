@@ -3,7 +3,6 @@ parsing, body choice, the ``normalize`` preprocessing, splits, skipped
 files, ``check``, the command line, determinism and atomic writes, on
 hand-made files (the ``aimclr`` preprocessing on the real files:
 ``test_aimclr_parity.py``)."""
-import inspect
 import os
 import pickle
 import shutil
@@ -514,10 +513,6 @@ def test_npy_layout_equals_pickle(converted):
                             3, 1, 2, 0))
 
 
-@pytest.mark.skipif(
-    'label_file' not in inspect.signature(
-        PSTLSkeletonDataset.__init__).parameters,
-    reason='PSTLSkeletonDataset has no npy (label_file) mode yet')
 def test_dataset_reads_both_layouts_identically(converted):
     out = converted['ntu60']['dir']
     for split in ('xsub_train', 'xview_val'):
