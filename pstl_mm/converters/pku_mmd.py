@@ -8,21 +8,27 @@ part II):
   (x, y, z); the second person is all zero when absent;
 * a label text file ``<video>.txt``: one line per action instance,
   ``label,start,end,confidence`` with a 1-based label and ``start``/``end``
-  the first and last frame of the instance (inclusive). Frames are counted
-  from 0 as the lines of the skeleton file;
+  the first and last frame of the instance (inclusive): counted from 1 by
+  the CrosSCLR/AimCLR scripts (``preprocess='aimclr'``), from 0 by
+  ``preprocess='normalize'``;
 * the cross-subject split file (``cross-subject.txt`` in part I,
   ``cross_subject_v2.txt`` in part II): a line ``Training videos:`` followed
   by a comma-separated list of video ids, then a line ``Validataion videos:``
   (sic; ``Validation videos:`` is accepted too) followed by the validation
   ids.
 
-Every labelled interval becomes one clip ``f'{video}_{k:03d}'`` (``k``: the
-0-based index of the interval among the non-blank lines of the label file)
-of shape (2, T, 25, 3), preprocessed by
-:func:`~pstl_mm.converters.normalize.normalize_sequence` (layout
-``nturgb+d``). Intervals outside the video, empty intervals, intervals that
-cover an unreadable skeleton line and unreadable label lines are skipped
-with a reason (file and line for the unreadable ones).
+Every labelled interval becomes one clip of shape (2, T, 25, 3)
+(:func:`cut_clips`; ``k``: the 0-based index of the interval among the
+non-blank lines of the label file): with ``preprocess='aimclr'`` (the
+default) named as the AimCLR scripts name it (:func:`aimclr_clip_name`,
+``F036V001C014L007``), its body slots made as there
+(:func:`aimclr_body_slots`) and preprocessed by
+:func:`~pstl_mm.datasets.aimclr.aimclr_position`, each split sorted by
+name; with ``preprocess='normalize'`` named ``f'{video}_{k:03d}'`` and
+preprocessed by :func:`~pstl_mm.converters.normalize.normalize_sequence`
+(layout ``nturgb+d``). Intervals outside the video, empty intervals,
+intervals that cover an unreadable skeleton line and unreadable label lines
+are skipped with a reason (file and line for the unreadable ones).
 
 The converter interface (:mod:`~pstl_mm.converters.interface`) serves the
 DATASET names ``pku_mmd1`` and ``pku_mmd2``: :func:`convert` writes
