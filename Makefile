@@ -15,8 +15,12 @@ $(STAMP): setup.py requirements.txt
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
 
+# The tests on the real files of ../shared (or $PSTL_SHARED_DIR) fail when
+# those files are absent; `make test PSTL_REQUIRE_SHARED=0` skips them instead.
+PSTL_REQUIRE_SHARED ?= 1
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	PSTL_REQUIRE_SHARED=$(PSTL_REQUIRE_SHARED) $(BIN)/python -m pytest -q tests
 
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py

@@ -1,7 +1,8 @@
-"""Shared fixtures and helpers: the reference tensors of the authors' code,
-building and applying MMAction2 transforms to random skeleton samples,
-tiny pretraining configs, building runners as the tools do, and launching
-processes (free ports, timeouts)."""
+"""Shared fixtures and helpers: the files of the shared folder (the
+reference tensors of the authors' code, real raw samples), building and
+applying MMAction2 transforms to random skeleton samples, tiny pretraining
+configs, building runners as the tools do, and launching processes (free
+ports, timeouts)."""
 import os
 import signal
 import socket
@@ -18,14 +19,40 @@ SHARED_DIR = Path(os.environ.get('PSTL_SHARED_DIR', REPO_ROOT.parent / 'shared')
 REFERENCE_DIR = SHARED_DIR / 'reference'
 REFERENCE_FILE = REFERENCE_DIR / 'official_vectors.pt'
 CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
+#: Set to 1 (``make test`` does), a missing shared file fails the test.
+REQUIRE_SHARED = 'PSTL_REQUIRE_SHARED'
+
+
+def need_shared(path) -> Path:
+    """A file or folder of the shared folder, which the test needs.
+
+    Args:
+        path (str or Path): Under :data:`SHARED_DIR`.
+
+    Returns:
+        Path: ``path``, when it exists.
+
+    Raises:
+        pytest.skip.Exception: it is absent (the test is skipped, saying
+            why), unless the environment variable :data:`REQUIRE_SHARED`
+            is set to anything but ``0``: then
+        pytest.fail.Exception: the test fails.
+    """
+    path = Path(path)
+    if path.exists():
+        return path
+    why = (f'{path} not found (set PSTL_SHARED_DIR to the folder holding '
+           'data/ and reference/)')
+    if os.environ.get(REQUIRE_SHARED, '0') not in ('', '0'):
+        pytest.fail(f'{why}; {REQUIRE_SHARED} is set, so a missing shared '
+                    'file fails the suite', pytrace=False)
+    pytest.skip(why)
 
 
 @pytest.fixture(scope='session')
 def reference():
-    """The dict of ``official_vectors.pt``; skips when it is absent."""
-    if not REFERENCE_FILE.exists():
-        pytest.skip(f'reference vectors not found at {REFERENCE_FILE} '
-                    '(set PSTL_SHARED_DIR to the folder holding reference/)')
+    """The dict of ``official_vectors.pt`` (see :func:`need_shared`)."""
+    need_shared(REFERENCE_FILE)
     return torch.load(REFERENCE_FILE, map_location='cpu', weights_only=True)
 
 

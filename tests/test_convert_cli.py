@@ -16,7 +16,7 @@ from pstl_mm.converters.cli import main as convert_main
 from pstl_mm.converters.interface import ConversionSummary, Option
 from pstl_mm.datasets.safe_pickle import safe_load
 
-from .conftest import REPO_ROOT, SHARED_DIR, run_command
+from .conftest import REPO_ROOT, SHARED_DIR, need_shared, run_command
 from .test_convert_pku_mmd import make_video, write_skeleton, write_text
 
 DATA = SHARED_DIR / 'data'
@@ -39,13 +39,6 @@ NTU_EMPTY = ['S001C002P006R001A008', 'S001C003P005R002A004',
 @pytest.fixture(autouse=True)
 def _scope():
     init_default_scope('mmaction')
-
-
-def need(path):
-    """Skip the test when a file of the shared folder is absent."""
-    if not path.exists():
-        pytest.skip(f'{path} not found (set PSTL_SHARED_DIR to the folder '
-                    'holding data/)')
 
 
 def convert(dataset, src, out, *more):
@@ -120,12 +113,21 @@ def test_option_flags_and_validation(capsys):
         convert_main(['ntu60', '--src', 'x', '--num-frames', '0'])
     assert exit_info.value.code == 2
     assert '--num-frames must be at least 1, got 0' in capsys.readouterr().err
-    # NTU has no PKU-MMD folder options, NW-UCLA no --workers
+    # NTU has no PKU-MMD folder options, NW-UCLA no --workers and no
+    # --preprocess (it has one preprocessing), which takes two values
     for argv in (['ntu60', '--label-dir', 'x'], ['nw_ucla', '--workers', '2'],
-                 ['ntu', '--check']):
+                 ['ntu', '--check'], ['nw_ucla', '--preprocess', 'aimclr'],
+                 ['pku_mmd1', '--src', 'x', '--preprocess', 'aim']):
         with pytest.raises(SystemExit) as exit_info:
             convert_main(argv)
         assert exit_info.value.code == 2
+    assert "argument --preprocess: --preprocess must be one of ('aimclr', " \
+        "'normalize'), got 'aim'" in capsys.readouterr().err
+    for name in ('ntu60', 'ntu120', 'pku_mmd1', 'pku_mmd2'):
+        preprocess = next(o for o in get_converter(name).options
+                          if o.name == 'preprocess')
+        assert preprocess.default == 'aimclr'
+        assert preprocess.choices == ('aimclr', 'normalize')
 
 
 def test_importing_pstl_mm_leaves_the_converters_out():
@@ -139,15 +141,26 @@ def test_importing_pstl_mm_leaves_the_converters_out():
 # Every dataset end to end -------------------------------------------------
 
 
-@pytest.mark.parametrize('dataset, other', [('ntu60', 'xview'),
-                                            ('ntu120', 'xset')])
-def test_ntu_samples(tmp_path, capsys, dataset, other):
-    need(NTU_SAMPLES)
+# |keypoint| summed over the samples: one value per preprocessing.
+NTU_ABS_SUM = dict(aimclr=17385.535693, normalize=26489.204169)
+PKU_ABS_SUM = dict(aimclr=42563.543807, normalize=61159.318232)
+NTU_LIST = NTU_SAMPLES / 'NTU_RGBD_samples_with_missing_skeletons.txt'
+
+
+@pytest.mark.parametrize('dataset, other, preprocess',
+                         [('ntu60', 'xview', 'aimclr'),
+                          ('ntu120', 'xset', 'aimclr'),
+                          ('ntu60', 'xview', 'normalize')])
+def test_ntu_samples(tmp_path, capsys, dataset, other, preprocess):
+    need_shared(NTU_SAMPLES)
     out = tmp_path / dataset
-    assert convert(dataset, NTU_SAMPLES, out) == 0
+    more = [] if preprocess == 'aimclr' else ['--preprocess', preprocess]
+    assert convert(dataset, NTU_SAMPLES, out, *more) == 0
     text = capsys.readouterr().out
     assert 'samples written: 12' in text and 'samples skipped: 3' in text
-    assert f'3 x no body in any frame (e.g. {", ".join(NTU_EMPTY)})' in text
+    # The official list (found in --src) names the 3 files without bodies.
+    assert (f'3 x listed in {NTU_LIST} (missing skeletons) '
+            f'(e.g. {", ".join(NTU_EMPTY)})') in text
     assert 'files ignored' not in text  # every sample is NTU-60
     assert 'check: OK' in text
     split, anns = load(out, f'{dataset}_pstl')
@@ -163,13 +176,13 @@ def test_ntu_samples(tmp_path, capsys, dataset, other):
     assert {a['keypoint'].shape for a in anns.values()} == {(2, 50, 25, 3)}
     assert anns['S004C002P003R001A017']['original_frames'] == 124
     assert sum(a['original_frames'] for a in anns.values()) == 953
-    assert abs_sum(anns) == pytest.approx(26489.204169, rel=1e-7)
+    assert abs_sum(anns) == pytest.approx(NTU_ABS_SUM[preprocess], rel=1e-7)
     assert np.load(out / 'xsub' / 'val_data_joint.npy').shape == (
         7, 3, 50, 25, 2)
 
 
 def test_pku_mmd1_samples(tmp_path, capsys):
-    need(PKU_SAMPLES)
+    need_shared(PKU_SAMPLES)
     out = tmp_path / 'pku_mmd1'
     assert convert('pku_mmd1', PKU_SAMPLES, out) == 0
     text = capsys.readouterr().out
@@ -178,17 +191,39 @@ def test_pku_mmd1_samples(tmp_path, capsys):
     assert '1073 x no skeleton file in' in text and 'check: OK' in text
     split, anns = load(out, 'pku1_pstl')
     assert [len(split['xsub_train']), len(split['xsub_val'])] == [23, 8]
+    # AimCLR names (video, view, class, label row), sorted.
+    assert split['xsub_val'] == [
+        'F310V003C012L007', 'F310V003C014L008', 'F310V003C016L004',
+        'F310V003C018L002', 'F310V003C021L006', 'F310V003C024L005',
+        'F310V003C026L003', 'F310V003C027L001']
+    assert [anns[n]['label'] for n in split['xsub_val']] == [
+        11, 13, 15, 17, 20, 23, 25, 26]
+    assert [anns[n]['label'] for n in split['xsub_train']][:9] == [
+        13, 15, 17, 20, 23, 25, 26, 3, 4]
+    # 96 frames, 20 of them empty: the AimCLR length is 76.
+    assert anns['F036V001C016L006']['original_frames'] == 76
+    assert sum(a['original_frames'] for a in anns.values()) == 2359
+    assert {a['keypoint'].shape for a in anns.values()} == {(2, 50, 25, 3)}
+    assert abs_sum(anns) == pytest.approx(PKU_ABS_SUM['aimclr'], rel=1e-7)
+    assert np.load(out / 'xsub' / 'train_data_joint.npy').shape == (
+        23, 3, 50, 25, 2)
+
+
+def test_pku_mmd1_samples_normalize(tmp_path, capsys):
+    need_shared(PKU_SAMPLES)
+    out = tmp_path / 'pku_mmd1'
+    assert convert('pku_mmd1', PKU_SAMPLES, out, '--preprocess',
+                   'normalize') == 0
+    assert 'samples written: 31' in capsys.readouterr().out
+    split, anns = load(out, 'pku1_pstl')
     assert split['xsub_val'] == [f'0310-R_{k:03d}' for k in range(8)]
     assert [anns[n]['label'] for n in split['xsub_val']] == [
         26, 17, 25, 15, 23, 20, 11, 13]
     assert [anns[n]['label'] for n in split['xsub_train']][:9] == [
         25, 17, 26, 23, 20, 15, 13, 3, 39]
     assert anns['0160-L_001']['original_frames'] == 242
-    assert sum(a['original_frames'] for a in anns.values()) == 2359
-    assert {a['keypoint'].shape for a in anns.values()} == {(2, 50, 25, 3)}
-    assert abs_sum(anns) == pytest.approx(61159.318232, rel=1e-7)
-    assert np.load(out / 'xsub' / 'train_data_joint.npy').shape == (
-        23, 3, 50, 25, 2)
+    assert abs_sum(anns) == pytest.approx(PKU_ABS_SUM['normalize'],
+                                          rel=1e-7)
 
 
 def test_pku_mmd2_release(tmp_path, capsys):
@@ -205,7 +240,7 @@ def test_pku_mmd2_release(tmp_path, capsys):
     write_text(root / 'cross_subject_v2.txt', 'Training videos:\n'
                'A01N01-L, A05N02-M\nValidation videos:\nA02N03-R\n')
     out = tmp_path / 'pku_mmd2'
-    assert convert('pku_mmd2', root, out) == 0
+    assert convert('pku_mmd2', root, out, '--preprocess', 'normalize') == 0
     text = capsys.readouterr().out
     assert 'samples written: 6' in text and 'samples skipped: 1' in text
     assert '(label 42 outside 1..41) (e.g. A01N01-L_001)' in text
@@ -222,7 +257,7 @@ def test_pku_mmd2_release(tmp_path, capsys):
 
 
 def test_nw_ucla_archive(tmp_path, capsys):
-    need(NW_UCLA_ARCHIVE)
+    need_shared(NW_UCLA_ARCHIVE)
     out = tmp_path / 'nw_ucla'
     assert convert('nw_ucla', NW_UCLA_ARCHIVE, out, '--num-frames', '20') == 0
     text = capsys.readouterr().out
@@ -242,7 +277,7 @@ def test_nw_ucla_archive(tmp_path, capsys):
 
 def test_the_script(tmp_path):
     """``tools/data/convert.py`` itself, in a fresh interpreter."""
-    need(PKU_SAMPLES)
+    need_shared(PKU_SAMPLES)
     out = tmp_path / 'pku'
     rc, text = run_command(
         [sys.executable, 'tools/data/convert.py', 'pku_mmd1', '--src',

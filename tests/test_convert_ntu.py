@@ -1,7 +1,8 @@
 """NTU raw ``.skeleton`` conversion (:mod:`pstl_mm.converters.ntu`):
-parsing, body choice, preprocessing, splits, skipped files, ``check``, the
-command line, determinism and atomic writes."""
-import inspect
+parsing, body choice, the ``normalize`` preprocessing, splits, skipped
+files, ``check``, the command line, determinism and atomic writes, on
+hand-made files (the ``aimclr`` preprocessing on the real files:
+``test_aimclr_parity.py``)."""
 import os
 import pickle
 import shutil
@@ -165,7 +166,8 @@ def converted(tmp_path_factory):
     out = {}
     for dataset in ('ntu60', 'ntu120'):
         summary = ntu.convert(str(root / 'raw'), str(root / dataset),
-                              dataset=dataset, progress=False)
+                              dataset=dataset, preprocess='normalize',
+                              progress=False)
         data = pickle.loads((root / dataset / f'{dataset}_pstl.pkl')
                             .read_bytes())
         out[dataset] = dict(
@@ -511,10 +513,6 @@ def test_npy_layout_equals_pickle(converted):
                             3, 1, 2, 0))
 
 
-@pytest.mark.skipif(
-    'label_file' not in inspect.signature(
-        PSTLSkeletonDataset.__init__).parameters,
-    reason='PSTLSkeletonDataset has no npy (label_file) mode yet')
 def test_dataset_reads_both_layouts_identically(converted):
     out = converted['ntu60']['dir']
     for split in ('xsub_train', 'xview_val'):
@@ -546,9 +544,9 @@ def _output_bytes(folder):
 def test_converting_twice_gives_identical_files(tmp_path, converted):
     first = _output_bytes(converted['ntu60']['dir'])
     ntu.convert(str(converted['raw']), str(tmp_path / 'a'), dataset='ntu60',
-                progress=False)
+                preprocess='normalize', progress=False)
     ntu.convert(str(converted['raw']), str(tmp_path / 'b'), dataset='ntu60',
-                workers=2, progress=False)
+                preprocess='normalize', workers=2, progress=False)
     assert _output_bytes(tmp_path / 'a') == first
     assert _output_bytes(tmp_path / 'b') == first
     assert 'ntu60_pstl.pkl' in first and len(first) == 9
@@ -614,3 +612,104 @@ def test_missing_raw_dir_and_nothing_to_convert(tmp_path, capsys):
     assert convert_main(['ntu60', '--out-dir', str(tmp_path / 'o'),
                          '--check']) == 1
     assert 'ntu60_pstl.pkl: no such file' in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------
+# the aimclr preprocessing: body slots, missing list, skipped clips
+# --------------------------------------------------------------------------
+def test_body_slots_follow_the_listing_order(tmp_path):
+    p0, p1 = oscillating_track(5, 0.3, 6), oscillating_track(5, 0.1, 7)
+    frames = [[(ID_A, a), (ID_B, b)] for a, b in zip(p0, p1)]
+    frames[2] = [(ID_B, p1[2])]  # only B: it takes slot 0
+    frames[3] = [(ID_B, p1[3]), (ID_A, p0[3]), (ID_C, p0[3] + 1)]
+    slots = read_skeleton_file(write_skeleton(tmp_path, NAMES['missing'],
+                                              frames))['slots']
+    assert slots.shape == (2, 5, 25, 3) and slots.dtype == np.float32
+    first = p0.astype(np.float32)
+    second = p1.astype(np.float32)
+    np.testing.assert_array_equal(slots[0, [0, 1, 4]], first[[0, 1, 4]])
+    np.testing.assert_array_equal(slots[1, [0, 1, 4]], second[[0, 1, 4]])
+    np.testing.assert_array_equal(slots[0, 2], second[2])
+    np.testing.assert_array_equal(slots[1, 2], 0)
+    np.testing.assert_array_equal(slots[0, 3], second[3])
+    np.testing.assert_array_equal(slots[1, 3], first[3])  # C is dropped
+
+
+def test_aimclr_keeps_the_listed_bodies_not_the_most_energetic(converted,
+                                                               tmp_path):
+    ntu.convert(str(converted['raw']), str(tmp_path), dataset='ntu60',
+                progress=False)
+    anns = {a['frame_dir']: a
+            for a in pickle.loads((tmp_path / 'ntu60_pstl.pkl').read_bytes())
+            ['annotations']}
+    calm, lively = converted['tracks']['two']
+    # Listed first, the calm body is body 0, centred on its own joint 21
+    # (the other body on its own one).
+    for person, track in ((0, calm), (1, lively)):
+        rel = (track - track[:, CENTRE:CENTRE + 1]).astype(np.float32)
+        kp = anns[NAMES['two']]['keypoint'][person]
+        np.testing.assert_allclose(kp[:, CENTRE], 0, atol=1e-7)
+        # A rotation about y per frame: heights and lengths are kept.
+        np.testing.assert_allclose(kp[..., 1], rel[..., 1], atol=1e-6)
+        np.testing.assert_allclose(np.linalg.norm(kp, axis=-1),
+                                   np.linalg.norm(rel, axis=-1), atol=1e-5)
+    assert anns[NAMES['two']]['original_frames'] == 50
+    # frame 2 of zero_body_frame has no body: the AimCLR length is 5 and
+    # the prefix of 5 frames keeps the empty frame, dropping the last one.
+    assert anns[NAMES['zero_body_frame']]['original_frames'] == 5
+
+
+def test_missing_list_found_given_or_noted(tmp_path, converted):
+    raw = tmp_path / 'raw'
+    shutil.copytree(converted['raw'], raw)
+    (raw / 'NTU_RGBD_samples_with_missing_skeletons.txt').write_text(
+        'header line\n\n' + NAMES['one'] + '\n' + NAMES['empty'] + '\n')
+    summary = ntu.convert(str(raw), str(tmp_path / 'a'), dataset='ntu60',
+                          progress=False)
+    reasons = dict(summary.skipped)
+    listed = (f'listed in {raw / "NTU_RGBD_samples_with_missing_skeletons.txt"}'
+              ' (missing skeletons)')
+    assert reasons[NAMES['one']] == reasons[NAMES['empty']] == listed
+    assert summary.written == 4 and summary.notes == []
+    other = tmp_path / 'mine.txt'
+    other.write_text(NAMES['two'] + '\n')
+    summary = ntu.convert(str(raw), str(tmp_path / 'b'), dataset='ntu60',
+                          missing_list=str(other), progress=False)
+    assert dict(summary.skipped)[NAMES['two']] == \
+        f'listed in {other} (missing skeletons)'
+    assert NAMES['one'] not in dict(summary.skipped)
+    with pytest.raises(FileNotFoundError, match='nope.txt does not exist'):
+        ntu.convert(str(raw), str(tmp_path / 'c'), dataset='ntu60',
+                    missing_list=str(tmp_path / 'nope.txt'), progress=False)
+    summary = ntu.convert(str(converted['raw']), str(tmp_path / 'd'),
+                          dataset='ntu60', progress=False)
+    assert summary.notes == [
+        'no missing-skeleton list (NTU_RGBD_samples_with_missing_skeletons'
+        f'.txt) in {converted["raw"]}: every file was read (give '
+        '--missing-list)']
+    assert 'note: no missing-skeleton list' in summary.report()
+
+
+def test_aimclr_skips_long_clips_and_length_zero(tmp_path):
+    long_track = ramp_track(301)
+    write_skeleton(tmp_path, 'S001C001P001R001A001',
+                   [[(ID_A, x)] for x in long_track])
+    no_root = ramp_track(8)
+    no_root[:, 0] = 0  # joint 0 of body 0 is 0 everywhere
+    write_skeleton(tmp_path, 'S001C001P001R001A002',
+                   [[(ID_A, x)] for x in no_root])
+    write_skeleton(tmp_path, 'S001C001P001R001A003',
+                   [[(ID_A, x)] for x in ramp_track(300)])
+    summary = ntu.convert(str(tmp_path), str(tmp_path / 'out'),
+                          dataset='ntu60', progress=False)
+    reasons = dict(summary.skipped)
+    assert reasons['S001C001P001R001A001'] == (
+        'more than 300 frames, the length of the AimCLR arrays')
+    assert reasons['S001C001P001R001A002'].startswith(
+        'joint 0 of body 0 is zero in every frame')
+    assert summary.written == 1
+    # normalize has no such limits
+    summary = ntu.convert(str(tmp_path), str(tmp_path / 'out2'),
+                          dataset='ntu60', preprocess='normalize',
+                          progress=False)
+    assert summary.written == 3

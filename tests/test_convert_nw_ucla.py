@@ -17,7 +17,7 @@ from pstl_mm.converters.normalize import normalize_sequence
 from pstl_mm.converters.nw_ucla import NWUCLAFormatError
 from pstl_mm.datasets.safe_pickle import safe_load
 
-from .conftest import SHARED_DIR
+from .conftest import SHARED_DIR, need_shared
 
 ARCHIVE = SHARED_DIR / 'data' / 'nw_ucla' / 'nw_ucla_all_sqe.tgz'
 CENTRE, LEFT_SHOULDER, RIGHT_SHOULDER = 2, 4, 8
@@ -34,10 +34,7 @@ def _scope():
 @pytest.fixture(scope='module')
 def real(tmp_path_factory):
     """The real archive converted once (into a temporary folder)."""
-    if not ARCHIVE.is_file():
-        pytest.skip(f'NW-UCLA archive not found at {ARCHIVE} (set '
-                    'PSTL_SHARED_DIR to the folder holding '
-                    'data/nw_ucla/nw_ucla_all_sqe.tgz)')
+    need_shared(ARCHIVE)
     out = tmp_path_factory.mktemp('nw_ucla')
     start = time.perf_counter()
     summary = nw_ucla.convert(str(ARCHIVE), str(out), progress=False)

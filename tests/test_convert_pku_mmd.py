@@ -1,5 +1,7 @@
 """PKU-MMD converter (:mod:`pstl_mm.converters.pku_mmd`): hand-made raw
-files in the release's formats, through the API and the command line."""
+files in the release's formats, through the API and the command line; the
+``normalize`` preprocessing, then the clips, names and body slots of the
+``aimclr`` one (its values on the real files: ``test_aimclr_parity.py``)."""
 import pickle
 
 import numpy as np
@@ -11,6 +13,7 @@ from pstl_mm.converters.cli import main as convert_main
 from pstl_mm.converters.normalize import normalize_sequence
 from pstl_mm.converters.pku_mmd import (PKUMMDFormatError, parse_split_file,
                                         read_skeleton_file)
+from pstl_mm.datasets.aimclr import aimclr_position
 from pstl_mm.datasets.safe_pickle import safe_load
 
 CENTRE, LEFT_SHOULDER, RIGHT_SHOULDER = 20, 4, 8
@@ -104,9 +107,14 @@ def raw(tmp_path):
 def converted(raw, tmp_path):
     root, videos = raw
     out = tmp_path / 'out'
-    summary = pku_mmd.convert(str(root), str(out), part=1, progress=False)
+    summary = convert_normalize(str(root), str(out), part=1, progress=False)
     data = safe_load(str(out / 'pku1_pstl.pkl'))
     return root, videos, out, summary.files, summary, data
+
+
+def convert_normalize(*args, **kwargs):
+    """:func:`pku_mmd.convert` with ``preprocess='normalize'``."""
+    return pku_mmd.convert(*args, preprocess='normalize', **kwargs)
 
 
 def test_split_file_both_spellings(tmp_path):
@@ -227,21 +235,21 @@ def test_discovery_by_content_and_overrides(raw, tmp_path):
     (root / 'Train_Label_PKU_final').rename(moved / 'lbl')
     (root / 'Split' / 'cross-subject.txt').rename(moved / 'cross-subject.txt')
     out = tmp_path / 'out2'
-    summary = pku_mmd.convert(str(moved), str(out), part=1, progress=False)
+    summary = convert_normalize(str(moved), str(out), part=1, progress=False)
     assert summary.written == 6
     # Explicit paths, no raw folder.
     out = tmp_path / 'out3'
-    summary = pku_mmd.convert(
+    summary = convert_normalize(
         None, str(out), part=1, skeleton_dir=str(moved / 'a' / 'skel'),
         label_dir=str(moved / 'lbl'),
         split_file=str(moved / 'cross-subject.txt'), progress=False)
     assert summary.written == 6
     with pytest.raises(PKUMMDFormatError, match='no label folder'):
-        pku_mmd.convert(str(moved / 'a'), str(tmp_path / 'o'), part=1,
+        convert_normalize(str(moved / 'a'), str(tmp_path / 'o'), part=1,
                         split_file=str(moved / 'cross-subject.txt'),
                         progress=False)
     with pytest.raises(PKUMMDFormatError, match='give --src, or all of'):
-        pku_mmd.convert(None, str(tmp_path / 'o'), part=1,
+        convert_normalize(None, str(tmp_path / 'o'), part=1,
                         label_dir=str(moved / 'lbl'), progress=False)
 
 
@@ -254,7 +262,7 @@ def test_part2_names_and_classes(tmp_path):
     write_text(root / 'cross_subject_v2.txt', 'Training videos:\nA01N01-L\n'
                'Validation videos:\nA02N03-R\n')
     out = tmp_path / 'out'
-    summary = pku_mmd.convert(str(root), str(out), part=2, progress=False)
+    summary = convert_normalize(str(root), str(out), part=2, progress=False)
     data = safe_load(str(out / 'pku2_pstl.pkl'))
     assert data['split'] == {'xsub_train': ['A01N01-L_000'],
                              'xsub_val': ['A02N03-R_000']}
@@ -263,14 +271,15 @@ def test_part2_names_and_classes(tmp_path):
     # The part I split file is not taken for part II.
     (root / 'cross_subject_v2.txt').rename(root / 'cross-subject.txt')
     with pytest.raises(PKUMMDFormatError, match='cross_subject_v2'):
-        pku_mmd.convert(str(root), str(out), part=2, progress=False)
+        convert_normalize(str(root), str(out), part=2, progress=False)
 
 
 def test_cli_convert_and_check_exit_codes(raw, tmp_path, capsys):
     root, _ = raw
     out = tmp_path / 'tool_out'
     rc = convert_main(['pku_mmd1', '--src', str(root), '--out-dir', str(out),
-                       '--check', '--no-progress'])
+                       '--check', '--no-progress', '--preprocess',
+                       'normalize'])
     text = capsys.readouterr().out
     assert rc == 0, text
     assert 'samples written: 6' in text and 'samples skipped: 6' in text
@@ -324,7 +333,7 @@ def test_cli_source_folders_without_src(raw, tmp_path, capsys):
         'pku_mmd1', '--skeleton-dir', str(root / 'PKU_Skeleton_Renew'),
         '--label-dir', str(root / 'Train_Label_PKU_final'), '--split-file',
         str(root / 'Split' / 'cross-subject.txt'), '--out-dir', str(out),
-        '--no-progress', '--num-frames', '30'
+        '--no-progress', '--num-frames', '30', '--preprocess', 'normalize'
     ]) == 0
     assert 'samples written: 6' in capsys.readouterr().out
     data = safe_load(str(out / 'pku1_pstl.pkl'))
@@ -356,8 +365,96 @@ def test_failed_write_keeps_the_earlier_output(converted, monkeypatch):
 
     monkeypatch.setattr(writers.np, 'save', failing_save)
     with pytest.raises(OSError, match='simulated'):
-        pku_mmd.convert(str(root), str(out), part=1, num_frames=20,
+        convert_normalize(str(root), str(out), part=1, num_frames=20,
                         progress=False)
     assert calls == [(3, 3, 20, 25, 2), (3, 3, 20, 25, 2)]
     assert {f: open(f, 'rb').read() for f in files} == before
     assert sorted(p.name for p in out.iterdir()) == ['pku1_pstl.pkl', 'xsub']
+
+
+# --------------------------------------------------------------- aimclr
+
+
+def test_aimclr_clips_are_cut_one_based_and_named_as_aimclr(raw, tmp_path):
+    root, videos = raw
+    out = tmp_path / 'aimclr'
+    summary = pku_mmd.convert(str(root), str(out), part=1, progress=False)
+    data = safe_load(str(out / 'pku1_pstl.pkl'))
+    # 0002-L rows 2 (12,20,39) and 5 (8,25,25); 0003-M row 3 (2,10,12):
+    # frames start-1 .. end-1; rows starting at frame 0 are outside.
+    assert data['split'] == {'xsub_train': ['F002V001C008L005',
+                                            'F002V001C012L002'],
+                             'xsub_val': ['F003V002C002L003']}
+    anns = {a['frame_dir']: a for a in data['annotations']}
+    assert list(anns) == ['F002V001C008L005', 'F002V001C012L002',
+                          'F003V002C002L003']
+    assert [a['label'] for a in anns.values()] == [7, 11, 1]
+    for name, (video, start, end) in {
+            'F002V001C012L002': ('0002-L', 20, 39),
+            'F002V001C008L005': ('0002-L', 25, 25),
+            'F003V002C002L003': ('0003-M', 10, 12)}.items():
+        cut = videos[video][start - 1:end].transpose(1, 0, 2, 3)
+        expected, length = aimclr_position(cut.astype(np.float32), 50)
+        np.testing.assert_array_equal(anns[name]['keypoint'], expected)
+        assert anns[name]['original_frames'] == length == end - start + 1
+    reasons = dict(summary.skipped)
+    assert reasons['F002V001C005L001'] == 'interval outside the video'
+    assert reasons['F003V002C051L001'] == 'interval outside the video'
+    assert reasons['F002V001C007L004'] == 'interval outside the video'
+    assert reasons['F002V001C009L006'].startswith('empty interval')
+    assert 'line 3 of' in reasons['0002-L label row 3']
+    assert 'outside 1..51' in reasons['0002-L label row 7']
+    assert f'line {BAD_LINE + 1} of' in reasons['F003V002C003L002']
+    assert summary.written == 3 and len(summary.skipped) == 9
+
+
+def test_aimclr_body_slots_second_body_and_centre_crop():
+    rng = np.random.default_rng(5)
+    lines = rng.normal(size=(305, 150))
+    lines[3, 75:] = 0
+    lines[4, 75:] = 0
+    lines[4, 75], lines[4, 76] = 0.5, -0.5  # sums to 0: not written
+    slots = pku_mmd.aimclr_body_slots(lines)
+    written = lines.copy()
+    written[4, 75:] = 0
+    # 305 frames: the middle 300, from (305 - 300) // 2 = 2.
+    assert slots.shape == (2, 300, 25, 3) and slots.dtype == np.float32
+    np.testing.assert_array_equal(
+        slots, written[2:302].reshape(300, 2, 25, 3).transpose(
+            1, 0, 2, 3).astype(np.float32))
+    short = pku_mmd.aimclr_body_slots(lines[:6])
+    assert short.shape == (2, 6, 25, 3)
+    assert not short[1, 3].any() and not short[1, 4].any()
+    assert short[1, 5].any()
+    np.testing.assert_array_equal(short[0, 4],
+                                  lines[4, :75].reshape(25, 3)
+                                  .astype(np.float32))
+
+
+def test_aimclr_names_of_both_parts():
+    name = pku_mmd.aimclr_clip_name
+    assert name('0036-L', 1, 14, 6) == 'F036V001C014L007'
+    assert name('0310-R', 1, 2, 0) == 'F310V003C002L001'
+    assert name('A01N02-M', 2, 41, 11) == 'A001N002V002C041L012'
+    with pytest.raises(ValueError, match="'A01N02-M' is not of the form "
+                       '0002-L'):
+        name('A01N02-M', 1, 1, 0)
+
+
+def test_aimclr_part2_and_a_video_id_it_cannot_name(tmp_path):
+    root = tmp_path / 'v2'
+    write_skeleton(root / 'skeleton' / 'A01N01-L.txt', make_video(3, 20))
+    write_skeleton(root / 'skeleton' / 'A02N03-R.txt', make_video(4, 20))
+    write_skeleton(root / 'skeleton' / 'odd-R.txt', make_video(5, 20))
+    write_text(root / 'label' / 'A01N01-L.txt', '41,1,10,1\n')
+    write_text(root / 'label' / 'A02N03-R.txt', '1,1,20,3\n')
+    write_text(root / 'label' / 'odd-R.txt', '1,1,20,3\n')
+    write_text(root / 'cross_subject_v2.txt', 'Training videos:\nA01N01-L, '
+               'odd-R\nValidation videos:\nA02N03-R\n')
+    summary = pku_mmd.convert(str(root), str(tmp_path / 'out'), part=2,
+                              progress=False)
+    data = safe_load(str(tmp_path / 'out' / 'pku2_pstl.pkl'))
+    assert data['split'] == {'xsub_train': ['A001N001V001C041L001'],
+                             'xsub_val': ['A002N003V003C001L001']}
+    assert [a['label'] for a in data['annotations']] == [40, 0]
+    assert 'not of the form' in dict(summary.skipped)['odd-R']

@@ -108,7 +108,7 @@ def test_shear_matrix_unit_diagonal_and_bounded():
     assert values.min() < -0.9 * beta and values.max() > 0.9 * beta
 
 
-def test_shear_is_x_to_s_x():
+def test_shear_is_linear():
     sample = make_sample()
     units = run(SkeletonShear(seed=1), unit_vectors())['keypoint']
     matrix = units[0, 0].T.astype(np.float64)
@@ -341,3 +341,137 @@ def test_share_batch_draws_once_per_group_of_samples():
     a = per_sample(dict(keypoint=base.copy(), sample_idx=1))['keypoint']
     b = per_sample(dict(keypoint=base.copy(), sample_idx=2))['keypoint']
     assert not np.allclose(a, b)
+
+
+# ------------------------------------------- the authors' formulas (model.py)
+# Each restates the function of the authors' model.py (github YujieOuO/PSTL)
+# in numpy, on their (N, C, T, V, M) layout, and is given the parameters our
+# transform drew: the transform draws from one generator and a copy of it
+# repeats the draws.
+
+AUTHORS_FLIP_ORDER = [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 16, 17, 18, 19,
+                      12, 13, 14, 15, 20, 23, 24, 21, 22]
+
+
+def to_nctvm(keypoint):
+    return keypoint.transpose(3, 1, 2, 0)[None]
+
+
+def authors_crop(data, frame_start, temperal_padding_ratio=6):
+    """``crop``: mirror the first and last T // 6 frames, take T frames."""
+    t = data.shape[2]
+    padding_len = t // temperal_padding_ratio
+    first_clip = np.flip(data[:, :, :padding_len], axis=2)
+    thrid_clip = np.flip(data[:, :, -padding_len:], axis=2)
+    out = np.concatenate([first_clip, data, thrid_clip], axis=2)
+    return out[:, :, frame_start:frame_start + t]
+
+
+def authors_shear(data, draws):
+    """``shear``: the six uniforms in the order they are drawn."""
+    a, b, c, d, e, f = draws
+    shear = np.array([[1, a, b], [c, 1, d], [e, f, 1]])
+    return np.einsum('nctvm,cd->ndtvm', data, shear)
+
+
+def authors_rotate(data, angles):
+    """``random_rotate`` with its drawn angles (radians) about x, y, z: about
+    x, then y, then z, each matrix transposed."""
+    def rotate(seq, axis, angle):
+        c, s = math.cos(angle), math.sin(angle)
+        if axis == 0:
+            r = np.array([[1, 0, 0], [0, c, s], [0, -s, c]])
+        if axis == 1:
+            r = np.array([[c, 0, -s], [0, 1, 0], [s, 0, c]])
+        if axis == 2:
+            r = np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]])
+        return np.einsum('nctvm,cd->ndtvm', seq, r.T)
+
+    for axis in (0, 1, 2):
+        data = rotate(data, axis, angles[axis])
+    return data
+
+
+def authors_flip(data, draw, p=0.5):
+    """``random_spatial_flip``."""
+    if draw < p:
+        return data[:, :, :, AUTHORS_FLIP_ORDER, :]
+    return data
+
+
+def apply_with(transform, keypoint, seed):
+    """The transform on ``keypoint`` drawing from a generator of ``seed``."""
+    out = transform.apply(dict(keypoint=keypoint.copy(), frame_dir='x'),
+                          np.random.default_rng(seed))
+    return to_nctvm(out['keypoint'])
+
+
+@pytest.mark.parametrize('num_frames', [50, 12, 5])
+def test_crop_is_the_authors_crop(num_frames):
+    x = make_sample(t=num_frames)['keypoint']
+    starts = set()
+    for seed in range(80):
+        draws = np.random.default_rng(seed)
+        start = int(draws.integers(0, 2 * (num_frames // 6) + 1))
+        starts.add(start)
+        expected = authors_crop(to_nctvm(x), start)
+        np.testing.assert_array_equal(
+            apply_with(TemporalPadCrop(seed=0), x, seed), expected)
+    assert len(starts) == 2 * (num_frames // 6) + 1
+
+
+def test_shear_is_the_authors_shear():
+    x = make_sample()['keypoint']
+    for seed in range(20):
+        draws = np.random.default_rng(seed).uniform(-1.0, 1.0, size=6)
+        expected = authors_shear(to_nctvm(x).astype(np.float64), draws)
+        out = apply_with(SkeletonShear(beta=1.0, seed=0), x, seed)
+        np.testing.assert_allclose(out, expected, atol=1e-5)
+        # x <- S x (the shear transposed) differs
+        transposed = draws[[2, 4, 0, 5, 1, 3]]
+        assert np.abs(out - authors_shear(to_nctvm(x), transposed)).max() > 0.1
+
+
+def test_rotate_is_the_authors_rotate():
+    x = make_sample()['keypoint']
+    main_axes = set()
+    for seed in range(30):
+        draws = np.random.default_rng(seed)
+        main_axis = int(draws.integers(0, 3))
+        angles = draws.uniform(0.0, math.pi / 180, size=3)
+        angles[main_axis] = draws.uniform(0.0, math.pi / 6)
+        main_axes.add(main_axis)
+        expected = authors_rotate(to_nctvm(x).astype(np.float64), angles)
+        out = apply_with(SkeletonRotate(seed=0), x, seed)
+        np.testing.assert_allclose(out, expected, atol=1e-5)
+    assert main_axes == {0, 1, 2}
+
+
+def test_rotate_direction_about_each_axis(monkeypatch):
+    """+0.5 rad about one axis: e_y -> (0, 0.878, -0.479) about x, as in
+    the authors' code; the other axes likewise turn by -0.5 rad."""
+    units = np.eye(3, dtype=np.float32)[None, None]  # joint j is e_j
+    for axis, moved, expected in ((0, 1, [0, math.cos(0.5), -math.sin(0.5)]),
+                                  (1, 2, [-math.sin(0.5), 0, math.cos(0.5)]),
+                                  (2, 0, [math.cos(0.5), -math.sin(0.5), 0])):
+        angles = np.zeros(3)
+        angles[axis] = 0.5
+        monkeypatch.setattr(SkeletonRotate, 'draw_angles',
+                            lambda self, a=angles: a.copy())
+        out = run(SkeletonRotate(seed=0), dict(keypoint=units))['keypoint']
+        np.testing.assert_allclose(out[0, 0, moved], expected, atol=1e-6)
+        authors = authors_rotate(to_nctvm(units.astype(np.float64)), angles)
+        np.testing.assert_allclose(out[0, 0, moved], authors[0, :, 0, moved, 0],
+                                   atol=1e-6)
+
+
+def test_flip_is_the_authors_flip():
+    x = make_sample()['keypoint']
+    outcomes = set()
+    for seed in range(20):
+        draw = np.random.default_rng(seed).random()
+        outcomes.add(draw < 0.5)
+        np.testing.assert_array_equal(
+            apply_with(SkeletonFlip(p=0.5, seed=0), x, seed),
+            authors_flip(to_nctvm(x), draw))
+    assert outcomes == {True, False}

@@ -9,8 +9,9 @@ DATASET is a key of :func:`pstl_mm.converters.converters` (``ntu60``,
 ``ntu120``, ``pku_mmd1``, ``pku_mmd2``, ``nw_ucla``); ``--out-dir``
 defaults to ``data/DATASET``. The dataset options are the converter's
 :class:`~pstl_mm.converters.interface.Option` s (``--num-frames`` for all,
-``--workers`` for NTU, ``--skeleton-dir`` / ``--label-dir`` /
-``--split-file`` for PKU-MMD); ``convert.py DATASET --help`` lists them.
+``--preprocess`` for NTU and PKU-MMD, ``--workers`` and ``--missing-list``
+for NTU, ``--skeleton-dir`` / ``--label-dir`` / ``--split-file`` for
+PKU-MMD); ``convert.py DATASET --help`` lists them.
 
 With ``--src`` (or a PKU-MMD source folder) it converts; with ``--check``
 it then validates the output, or alone validates an existing output

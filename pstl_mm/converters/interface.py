@@ -88,6 +88,13 @@ class Option:
 
 NUM_FRAMES = Option('num_frames', 50, 'frames per sample after resizing '
                     '(default 50)', int, minimum=1, check=True)
+PREPROCESS = Option(
+    'preprocess', 'aimclr', "'aimclr' (default): the CrosSCLR/AimCLR "
+    "scripts' preprocessing, on which the paper's numbers were obtained "
+    '(body slots in file order, per-body per-frame centring, prefix resize, '
+    "per-frame y rotation); 'normalize': bodies by motion energy, valid "
+    'frames only, one rigid rotation per clip', choices=('aimclr',
+                                                         'normalize'))
 
 
 @dataclass
@@ -102,12 +109,15 @@ class ConversionSummary:
         ignored (dict[str, int]): Why -> number of input files not meant
             for this dataset (e.g. NTU-120 files in an NTU-60 conversion);
             not problems, only reported.
+        notes (list[str]): Other facts the user should know (e.g. that no
+            missing-skeleton list was found).
     """
 
     files: List[str] = field(default_factory=list)
     written: int = 0
     skipped: List[Tuple[str, str]] = field(default_factory=list)
     ignored: Dict[str, int] = field(default_factory=dict)
+    notes: List[str] = field(default_factory=list)
 
     def skip(self, name: str, reason: str) -> None:
         """Record a skipped sample (or input file) and why."""
@@ -122,6 +132,7 @@ class ConversionSummary:
             lines.append(f'  {count} x {reason} (e.g. {", ".join(examples)})')
         lines += [f'files ignored ({why}): {count}'
                   for why, count in self.ignored.items() if count]
+        lines += [f'note: {note}' for note in self.notes]
         lines += [f'wrote {f}' for f in self.files]
         return '\n'.join(lines)
 

@@ -1,21 +1,27 @@
-"""The paper's skeleton preprocessing, shared by every converter.
+"""The ``normalize`` preprocessing of the converters (``--preprocess
+normalize``; NW-UCLA's only one).
 
-CrosSCLR/AimCLR/PSTL preprocessing of one clip (M, T, V, C):
+A whole-clip normalisation of one clip (M, T, V, C), persons already chosen
+(the main person first):
 
 1. frames where every person is all zero are dropped (the *valid* frames);
 2. every frame is made relative to the centre joint of the first person
    (NTU joint 21, the spine shoulder); persons that are all zero in a frame
    stay zero;
-3. the sequence is rotated so that, for the first person in the first valid
-   frame, ``right shoulder - left shoulder`` points along +x (the bone
-   between the shoulders parallel to the x axis);
+3. the sequence is rotated once, as a rigid body, so that for the first
+   person in the first valid frame ``right shoulder - left shoulder`` points
+   along +x (the bone between the shoulders parallel to the x axis);
 4. the valid frames are resized to ``num_frames`` by linear interpolation
-   (``torch.nn.functional.interpolate(mode='linear', align_corners=False)``).
+   (:func:`~pstl_mm.datasets.temporal_resize.resize_frames`).
+
+It differs from the CrosSCLR/AimCLR scripts that prepared the data of the
+paper's numbers (:mod:`pstl_mm.datasets.aimclr`, ``--preprocess aimclr``).
 """
 from typing import Tuple
 
 import numpy as np
 
+from ..datasets.temporal_resize import resize_frames
 from ..skeleton import get_layout
 
 # (left shoulder, right shoulder) of each layout, 0-based.
@@ -54,26 +60,6 @@ def rotation_to_x(vector: np.ndarray) -> np.ndarray:
     k = axis / sin
     kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
     return np.eye(3) + sin * kx + (1 - cos) * (kx @ kx)
-
-
-def resize_frames(keypoint: np.ndarray, num_frames: int) -> np.ndarray:
-    """Linear interpolation in time to ``num_frames`` (align_corners=False).
-
-    Args:
-        keypoint (np.ndarray): (M, T, V, C) with T >= 1.
-        num_frames (int): Output length.
-
-    Returns:
-        np.ndarray: (M, num_frames, V, C) float32.
-    """
-    t = keypoint.shape[1]
-    src = (np.arange(num_frames) + 0.5) * (t / num_frames) - 0.5
-    src = np.clip(src, 0, t - 1)
-    lo = np.floor(src).astype(np.int64)
-    hi = np.minimum(lo + 1, t - 1)
-    w = (src - lo)[None, :, None, None]
-    out = keypoint[:, lo] * (1 - w) + keypoint[:, hi] * w
-    return np.ascontiguousarray(out, dtype=np.float32)
 
 
 def normalize_sequence(keypoint: np.ndarray,

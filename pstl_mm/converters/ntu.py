@@ -14,17 +14,22 @@ The raw format (one text file per clip, named ``SsssCcccPpppRrrrAaaa``)::
                        orientationW orientationX orientationY orientationZ
                        trackingState
 
-Conversion of one clip, as in the reference pipelines (CrosSCLR/AimCLR and
-the 2s-AGCN / SGN generators they build on):
+Conversion of one clip (:func:`convert_skeleton_file`):
 
 1. :func:`read_skeleton_file` parses the file into one (T, 25, 3) track per
-   body ID (zeros in the frames where that body is absent);
-2. :func:`choose_bodies` keeps the two bodies of highest motion energy, the
-   most energetic first;
-3. :func:`~pstl_mm.converters.normalize.normalize_sequence` drops empty
+   body ID (zeros in the frames where that body is absent) and into the two
+   body slots of the CrosSCLR/AimCLR arrays (the first two bodies listed in
+   each frame);
+2. ``preprocess='aimclr'`` (the default, the data of the paper's numbers):
+   :func:`~pstl_mm.datasets.aimclr.aimclr_position` of the slots, as
+   CrosSCLR/AimCLR's ``ntu_gendata.py`` + ``preprocess_ntu.py``;
+   ``preprocess='normalize'``: :func:`choose_bodies` keeps the two bodies of
+   highest motion energy, then
+   :func:`~pstl_mm.converters.normalize.normalize_sequence` drops empty
    frames, centres, rotates and resizes to 50 frames;
-4. :func:`convert` writes the MMAction2 pickle and the CrosSCLR arrays
-   with :func:`~pstl_mm.converters.writers.write_converted`; :func:`check`
+3. :func:`convert` skips the samples of the missing-skeleton list, then
+   writes the MMAction2 pickle and the CrosSCLR arrays with
+   :func:`~pstl_mm.converters.writers.write_converted`; :func:`check`
    validates a written output with
    :func:`~pstl_mm.converters.check.check_converted`.
 
@@ -41,13 +46,16 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 from tqdm import tqdm
 
+from ..datasets.aimclr import aimclr_position
 from .check import check_converted
-from .interface import (NUM_FRAMES, CheckReport, ConversionError,
+from .interface import (NUM_FRAMES, PREPROCESS, CheckReport, ConversionError,
                         ConversionSummary, Option)
 from .normalize import normalize_sequence
 from .writers import write_converted
 
 NUM_JOINTS = 25
+NUM_SLOTS = 2  # bodies of the CrosSCLR/AimCLR arrays
+AIMCLR_MAX_FRAMES = 300  # frames of the CrosSCLR/AimCLR raw arrays
 BODY_INFO_VALUES = 10
 JOINT_VALUES = 12
 
@@ -66,9 +74,21 @@ SPECS = {
                    benchmarks=('xsub', 'xset')),
 }
 
+# The official lists of samples without skeletons (github
+# shahroudy/NTURGB-D), looked for in the raw folder.
+MISSING_LISTS = {
+    'ntu60': ('NTU_RGBD_samples_with_missing_skeletons.txt', ),
+    'ntu120': ('NTU_RGBD_samples_with_missing_skeletons.txt',
+               'NTU_RGBD120_samples_with_missing_skeletons.txt'),
+}
+
 # The converter interface (see pstl_mm.converters.interface).
 VARIANTS = {name: dict(dataset=name) for name in SPECS}
-OPTIONS = (NUM_FRAMES,
+OPTIONS = (NUM_FRAMES, PREPROCESS,
+           Option('missing_list', None, 'file of sample names to leave out, '
+                  'one a line (default: the official '
+                  'NTU_RGBD[120]_samples_with_missing_skeletons.txt found in '
+                  '--src)'),
            Option('workers', 1, 'parsing processes (default 1)', int,
                   minimum=1))
 SOURCE = ('folder of the raw *.skeleton files (searched recursively, e.g. '
@@ -178,10 +198,13 @@ def read_skeleton_file(path: str) -> dict:
         dict: ``num_frames`` (int, T), ``bodies`` (dict body ID (int) ->
         (T, 25, 3) float32 xyz in metres, zeros in the frames where that
         body is absent) and ``present`` (dict body ID -> (T,) bool), both in
-        order of first appearance. A file with no content or a frame count
+        order of first appearance, and ``slots`` ((2, T, 25, 3) float32:
+        slot m of frame t holds the m-th body listed in frame t, zeros where
+        the frame lists fewer; the bodies of the CrosSCLR/AimCLR arrays,
+        which follow no body ID). A file with no content or a frame count
         of 0 gives ``num_frames`` 0 and no body; a clip whose frames all
         have 0 bodies gives no body. If one body ID occurs twice in a frame
-        (not seen in NTU), the first occurrence is kept.
+        (not seen in NTU), ``bodies`` keeps the first occurrence.
 
     Raises:
         SkeletonFileError: (a ``ValueError``) naming the file and the line:
@@ -197,7 +220,8 @@ def read_skeleton_file(path: str) -> dict:
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
-        return dict(num_frames=0, bodies={}, present={})
+        return dict(num_frames=0, bodies={}, present={},
+                    slots=np.zeros((NUM_SLOTS, 0, NUM_JOINTS, 3), np.float32))
     reader = _Lines(path, lines)
     num_frames = reader.next_count('the number of frames')
     if num_frames > len(lines) - 1:  # every frame takes at least a line
@@ -205,6 +229,7 @@ def read_skeleton_file(path: str) -> dict:
                            f'only {len(lines)} lines')
     bodies: Dict[int, np.ndarray] = {}
     present: Dict[int, np.ndarray] = {}
+    slots = np.zeros((NUM_SLOTS, num_frames, NUM_JOINTS, 3), np.float32)
     for t in range(num_frames):
         num_bodies = reader.next_count(f'the number of bodies of frame {t}')
         for b in range(num_bodies):
@@ -224,6 +249,8 @@ def read_skeleton_file(path: str) -> dict:
                 raise reader.error(f'{num_joints} joints ({where}), NTU RGB+D '
                                    f'has {NUM_JOINTS}')
             xyz = reader.next_joint_block(where)
+            if b < NUM_SLOTS:
+                slots[b, t] = xyz
             if body_id not in bodies:
                 bodies[body_id] = np.zeros((num_frames, NUM_JOINTS, 3),
                                            np.float32)
@@ -235,7 +262,8 @@ def read_skeleton_file(path: str) -> dict:
         raise reader.error(
             f'unexpected content after the last of {num_frames} frames: '
             f'{lines[reader.pos].strip()[:80]!r}', reader.pos + 1)
-    return dict(num_frames=num_frames, bodies=bodies, present=present)
+    return dict(num_frames=num_frames, bodies=bodies, present=present,
+                slots=slots)
 
 
 def motion_energy(xyz: np.ndarray, present: np.ndarray) -> float:
@@ -396,19 +424,30 @@ def _spec(dataset: str) -> dict:
     return SPECS[dataset]
 
 
-def convert_skeleton_file(path: str, num_frames: int = 50
+def convert_skeleton_file(path: str, num_frames: int = 50,
+                          preprocess: str = 'aimclr'
                           ) -> Tuple[str, Optional[dict], Optional[str]]:
     """Read, choose bodies and preprocess one raw file.
+
+    ``preprocess='aimclr'``: the first two bodies listed in each frame
+    (``slots`` of :func:`read_skeleton_file`) through
+    :func:`~pstl_mm.datasets.aimclr.aimclr_position`; ``original_frames``
+    is the AimCLR length. ``'normalize'``: the two most energetic bodies
+    (:func:`choose_bodies`) through
+    :func:`~pstl_mm.converters.normalize.normalize_sequence`;
+    ``original_frames`` is the number of valid frames.
 
     Args:
         path (str): A ``SsssCcccPpppRrrrAaaa.skeleton`` file.
         num_frames (int): Output length. Defaults to 50.
+        preprocess (str): ``'aimclr'`` (default) or ``'normalize'``.
 
     Returns:
         tuple: ``(name, annotation, None)`` with ``annotation`` =
         ``dict(frame_dir, label, keypoint (2, num_frames, 25, 3) float32,
         total_frames, original_frames)``, or ``(name, None, reason)`` for a
-        file to skip (empty, no body, no valid frame, corrupt).
+        file to skip (empty, no body, no valid frame or AimCLR length 0,
+        longer than the AimCLR arrays, corrupt).
     """
     name = osp.basename(str(path))[:-len('.skeleton')]
     fields = parse_name(name)
@@ -422,11 +461,22 @@ def convert_skeleton_file(path: str, num_frames: int = 50
         return name, None, 'empty file (0 frames)'
     if not skeleton['bodies']:
         return name, None, 'no body in any frame'
-    kept = choose_bodies(skeleton, max_bodies=2)
-    try:
-        keypoint, n_valid = normalize_sequence(kept, 'nturgb+d', num_frames)
-    except ValueError:
-        return name, None, 'no valid frame (every joint of every body is 0)'
+    if preprocess == 'aimclr':
+        if skeleton['num_frames'] > AIMCLR_MAX_FRAMES:
+            return name, None, (f'more than {AIMCLR_MAX_FRAMES} frames, the '
+                                'length of the AimCLR arrays')
+        try:
+            keypoint, length = aimclr_position(skeleton['slots'], num_frames)
+        except ValueError as err:
+            return name, None, str(err)
+    else:
+        kept = choose_bodies(skeleton, max_bodies=2)
+        try:
+            keypoint, length = normalize_sequence(kept, 'nturgb+d',
+                                                  num_frames)
+        except ValueError:
+            return name, None, ('no valid frame (every joint of every body '
+                                'is 0)')
     # C order: the pickle then does not depend on the memory layout
     # (normalize_sequence returns a transposed view's layout).
     keypoint = np.ascontiguousarray(keypoint, dtype=np.float32)
@@ -435,12 +485,50 @@ def convert_skeleton_file(path: str, num_frames: int = 50
         label=fields['action'] - 1,
         keypoint=keypoint,
         total_frames=int(num_frames),
-        original_frames=int(n_valid)), None
+        original_frames=int(length)), None
 
 
 def _convert_star(args: tuple) -> tuple:
     """:func:`convert_skeleton_file` of an argument tuple (for ``imap``)."""
     return convert_skeleton_file(*args)
+
+
+def read_missing_list(path: str) -> List[str]:
+    """The sample names of a missing-skeleton list.
+
+    Args:
+        path (str): A text file, one name a line (the official lists start
+            with header lines, which match no sample and are harmless).
+
+    Returns:
+        list[str]: The stripped non-empty lines, in file order.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'missing-skeleton list {path} does not '
+                                'exist')
+    with open(path, 'r', encoding='utf-8', errors='replace') as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def find_missing_lists(raw_dir: str, dataset: str) -> List[str]:
+    """The official missing-skeleton lists of ``dataset`` under ``raw_dir``.
+
+    Args:
+        raw_dir (str): Folder of the raw files (searched recursively).
+        dataset (str): ``'ntu60'`` or ``'ntu120'``.
+
+    Returns:
+        list[str]: The files named as in :data:`MISSING_LISTS`, sorted.
+    """
+    names = MISSING_LISTS[dataset]
+    found = []
+    for root, dirs, files in os.walk(raw_dir):
+        dirs.sort()
+        found += [osp.join(root, n) for n in files if n in names]
+    return sorted(found)
 
 
 def find_skeleton_files(raw_dir: str, dataset: str
@@ -494,6 +582,8 @@ def convert(src: str,
             *,
             dataset: str,
             num_frames: int = 50,
+            preprocess: str = 'aimclr',
+            missing_list: Optional[str] = None,
             workers: int = 1,
             progress: bool = True) -> ConversionSummary:
     """Convert a folder of raw NTU files into ``{out_dir}/{dataset}_pstl.pkl``
@@ -505,11 +595,19 @@ def convert(src: str,
     :func:`~pstl_mm.converters.writers.write_converted`, so a finished
     output is never replaced by a partial one.
 
+    Samples named in the missing-skeleton list are skipped before their
+    file is read, as CrosSCLR/AimCLR's ``ntu_gendata.py`` does.
+
     Args:
         src (str): Folder of ``*.skeleton`` files (searched recursively).
         out_dir (str): Output folder.
         dataset (str): ``'ntu60'`` or ``'ntu120'``.
         num_frames (int): Frames per sample. Defaults to 50.
+        preprocess (str): ``'aimclr'`` (default) or ``'normalize'``
+            (:func:`convert_skeleton_file`).
+        missing_list (str, optional): File of sample names to leave out;
+            by default the official lists of :data:`MISSING_LISTS` found
+            in ``src`` (a note in the summary says when there is none).
         workers (int): Parsing processes (1: in this process).
         progress (bool): Show a tqdm progress bar.
 
@@ -520,15 +618,33 @@ def convert(src: str,
         conversion).
 
     Raises:
-        FileNotFoundError: ``src`` does not exist.
+        FileNotFoundError: ``src`` or ``missing_list`` does not exist.
         ConversionError: no sample could be converted (nothing is written).
     """
     _spec(dataset)
+    PREPROCESS.validate(preprocess)
     files, skipped, ignored = find_skeleton_files(src, dataset)
     summary = ConversionSummary(ignored={f'not in {dataset}': ignored})
     for name, reason in skipped:
         summary.skip(name, reason)
-    jobs = [(path, num_frames) for path in files]
+    lists = [missing_list] if missing_list is not None else \
+        find_missing_lists(src, dataset)
+    if not lists:
+        summary.notes.append(
+            f'no missing-skeleton list ({" or ".join(MISSING_LISTS[dataset])})'
+            f' in {src}: every file was read (give --missing-list)')
+    missing = {}
+    for path in lists:
+        for name in read_missing_list(path):
+            missing.setdefault(name, path)
+    jobs = []
+    for path in files:
+        name = osp.basename(path)[:-len('.skeleton')]
+        if name in missing:
+            summary.skip(name, f'listed in {missing[name]} (missing '
+                         'skeletons)')
+        else:
+            jobs.append((path, num_frames, preprocess))
     bar = dict(total=len(jobs), desc=f'convert {dataset}', unit='file',
                disable=not progress)
     annotations = []

@@ -8,21 +8,27 @@ part II):
   (x, y, z); the second person is all zero when absent;
 * a label text file ``<video>.txt``: one line per action instance,
   ``label,start,end,confidence`` with a 1-based label and ``start``/``end``
-  the first and last frame of the instance (inclusive). Frames are counted
-  from 0 as the lines of the skeleton file;
+  the first and last frame of the instance (inclusive): counted from 1 by
+  the CrosSCLR/AimCLR scripts (``preprocess='aimclr'``), from 0 by
+  ``preprocess='normalize'``;
 * the cross-subject split file (``cross-subject.txt`` in part I,
   ``cross_subject_v2.txt`` in part II): a line ``Training videos:`` followed
   by a comma-separated list of video ids, then a line ``Validataion videos:``
   (sic; ``Validation videos:`` is accepted too) followed by the validation
   ids.
 
-Every labelled interval becomes one clip ``f'{video}_{k:03d}'`` (``k``: the
-0-based index of the interval among the non-blank lines of the label file)
-of shape (2, T, 25, 3), preprocessed by
-:func:`~pstl_mm.converters.normalize.normalize_sequence` (layout
-``nturgb+d``). Intervals outside the video, empty intervals, intervals that
-cover an unreadable skeleton line and unreadable label lines are skipped
-with a reason (file and line for the unreadable ones).
+Every labelled interval becomes one clip of shape (2, T, 25, 3)
+(:func:`cut_clips`; ``k``: the 0-based index of the interval among the
+non-blank lines of the label file): with ``preprocess='aimclr'`` (the
+default) named as the AimCLR scripts name it (:func:`aimclr_clip_name`,
+``F036V001C014L007``), its body slots made as there
+(:func:`aimclr_body_slots`) and preprocessed by
+:func:`~pstl_mm.datasets.aimclr.aimclr_position`, each split sorted by
+name; with ``preprocess='normalize'`` named ``f'{video}_{k:03d}'`` and
+preprocessed by :func:`~pstl_mm.converters.normalize.normalize_sequence`
+(layout ``nturgb+d``). Intervals outside the video, empty intervals,
+intervals that cover an unreadable skeleton line and unreadable label lines
+are skipped with a reason (file and line for the unreadable ones).
 
 The converter interface (:mod:`~pstl_mm.converters.interface`) serves the
 DATASET names ``pku_mmd1`` and ``pku_mmd2``: :func:`convert` writes
@@ -38,8 +44,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
+from ..datasets.aimclr import aimclr_position
 from .check import check_converted
-from .interface import (NUM_FRAMES, CheckReport, ConversionError,
+from .interface import (NUM_FRAMES, PREPROCESS, CheckReport, ConversionError,
                         ConversionSummary, Option)
 from .normalize import normalize_sequence
 from .writers import write_converted
@@ -61,11 +68,18 @@ SKELETON_DIR_NAMES = ('PKU_Skeleton_Renew', 'skeleton', 'Skeleton',
                       'skeleton_v2', 'Skeleton_v2', 'PKU_Skeleton_v2')
 LABEL_DIR_NAMES = ('Train_Label_PKU_final', 'label', 'Label',
                    'Label_PKUMMD', 'Label_PKUMMD_v2', 'label_v2')
+# CrosSCLR/AimCLR clip names: the video's number(s), its view, the class and
+# the 1-based label row (tools/pku_part{1,2}_skeleton.py).
+VIEW_CODES = {'L': '001', 'M': '002', 'R': '003'}
+VIDEO_ID = {1: re.compile(r'^(\d{4})-([LMR])$'),
+            2: re.compile(r'^A(\d{2})N(\d{2})-([LMR])$')}
+AIMCLR_MAX_FRAMES = 300  # longer clips are centre-cropped (pku_read_skeleton)
 
 # The converter interface (see pstl_mm.converters.interface).
 VARIANTS = {f'pku_mmd{part}': dict(part=part) for part in NUM_CLASSES}
 OPTIONS = (
     NUM_FRAMES,
+    PREPROCESS,
     Option('skeleton_dir', None, 'folder of <video>.txt skeleton files '
            '(default: searched in --src)', source=True),
     Option('label_dir', None, 'folder of <video>.txt label files (default: '
@@ -318,12 +332,74 @@ def read_label_file(
     return intervals, bad
 
 
+def aimclr_clip_name(video: str, part: int, label: int, row: int) -> str:
+    """The name CrosSCLR/AimCLR give a clip.
+
+    Args:
+        video (str): Video id (``0036-L`` in part I, ``A01N02-R`` in II).
+        part (int): 1 or 2.
+        label (int): 1-based class of the label row.
+        row (int): 0-based index of the row in the label file.
+
+    Returns:
+        str: ``F036V001C014L007`` (part I) or ``A001N002V003C014L007``
+        (part II): video number(s), view (L 001, M 002, R 003), class and
+        1-based row, as ``tools/pku_part{1,2}_skeleton.py`` write them.
+
+    Raises:
+        ValueError: ``video`` is not an id of that part.
+    """
+    match = VIDEO_ID[part].match(video)
+    if match is None:
+        example = '0002-L' if part == 1 else 'A01N01-L'
+        raise ValueError(f'video id {video!r} is not of the form {example}')
+    *numbers, view = match.groups()
+    if part == 1:
+        stem = f'F{int(numbers[0]):03d}'
+    else:
+        stem = f'A0{numbers[0]}N0{numbers[1]}'
+    return f'{stem}V{VIEW_CODES[view]}C{label:03d}L{row + 1:03d}'
+
+
+def aimclr_body_slots(frames: np.ndarray) -> np.ndarray:
+    """The raw body slots the AimCLR scripts make of a clip's lines.
+
+    The second body is written only in frames where the sum of its 75
+    values is not 0; clips longer than 300 frames keep their middle 300
+    (``pku_read_skeleton.read_xyz``); the values become float32.
+
+    Args:
+        frames (np.ndarray): (T, 150) lines of the skeleton file.
+
+    Returns:
+        np.ndarray: (2, T', 25, 3) float32, T' = min(T, 300).
+    """
+    frames = np.array(frames, np.float64)
+    frames[frames[:, 75:].sum(axis=1) == 0, 75:] = 0
+    t = len(frames)
+    if t > AIMCLR_MAX_FRAMES:
+        first = (t - AIMCLR_MAX_FRAMES) // 2
+        frames = frames[first:first + AIMCLR_MAX_FRAMES]
+    slots = frames.reshape(len(frames), NUM_PERSON, NUM_JOINTS, 3)
+    return slots.transpose(1, 0, 2, 3).astype(np.float32)
+
+
 def cut_clips(video: str, skeleton: np.ndarray, bad_lines: Dict[int, str],
               skeleton_path: str, intervals: Sequence[Tuple[int, int, int,
                                                             int]],
               summary: ConversionSummary,
-              num_frames: int = 50) -> List[dict]:
+              num_frames: int = 50,
+              preprocess: str = 'aimclr',
+              part: int = 1) -> List[dict]:
     """One preprocessed clip per labelled interval of a video.
+
+    ``preprocess='aimclr'``: the interval's frames are 1-based
+    (``start - 1 .. end - 1``, as the AimCLR scripts cut them), the clip is
+    named :func:`aimclr_clip_name` and goes through
+    :func:`aimclr_body_slots` and
+    :func:`~pstl_mm.datasets.aimclr.aimclr_position`. ``'normalize'``: the
+    frames ``start .. end`` (0-based), the name ``f'{video}_{k:03d}'`` and
+    :func:`~pstl_mm.converters.normalize.normalize_sequence`.
 
     Args:
         video (str): Video id.
@@ -334,35 +410,50 @@ def cut_clips(video: str, skeleton: np.ndarray, bad_lines: Dict[int, str],
             :func:`read_label_file`.
         summary (ConversionSummary): Receives the skipped clips.
         num_frames (int): Output length.
+        preprocess (str): ``'aimclr'`` (default) or ``'normalize'``.
+        part (int): 1 or 2 (the AimCLR names differ).
 
     Returns:
         list[dict]: Annotations ``frame_dir, label (0-based), keypoint
-        (2, num_frames, 25, 3) float32, total_frames, original_frames``.
+        (2, num_frames, 25, 3) float32, total_frames, original_frames``
+        (the AimCLR length, or the number of valid frames).
     """
     t = len(skeleton)
+    first = 1 if preprocess == 'aimclr' else 0  # number of the first frame
     clips = []
     for k, label, start, end in intervals:
-        name = f'{video}_{k:03d}'
+        if preprocess == 'aimclr':
+            name = aimclr_clip_name(video, part, label, k)
+        else:
+            name = f'{video}_{k:03d}'
         if end < start:
             summary.skip(name, 'empty interval (end frame before start)')
             continue
-        if start < 0 or end >= t:
+        lo, hi = start - first, end - first  # 0-based lines, inclusive
+        if lo < 0 or hi >= t:
             summary.skip(name, 'interval outside the video')
             continue
-        broken = [i for i in bad_lines if start <= i <= end]
+        broken = [i for i in bad_lines if lo <= i <= hi]
         if broken:
             i = min(broken)
             summary.skip(
                 name, f'unreadable skeleton line {i + 1} of {skeleton_path}: '
                 f'{bad_lines[i]}')
             continue
-        frames = skeleton[start:end + 1].reshape(
-            end + 1 - start, NUM_PERSON, NUM_JOINTS, 3).transpose(1, 0, 2, 3)
         try:
-            keypoint, n_valid = normalize_sequence(frames, LAYOUT,
-                                                   num_frames)
-        except ValueError:
-            summary.skip(name, 'no valid frame in the interval')
+            if preprocess == 'aimclr':
+                keypoint, length = aimclr_position(
+                    aimclr_body_slots(skeleton[lo:hi + 1]), num_frames)
+            else:
+                frames = skeleton[lo:hi + 1].reshape(
+                    hi + 1 - lo, NUM_PERSON, NUM_JOINTS,
+                    3).transpose(1, 0, 2, 3)
+                keypoint, length = normalize_sequence(frames, LAYOUT,
+                                                      num_frames)
+        except ValueError as err:
+            reason = str(err) if preprocess == 'aimclr' else \
+                'no valid frame in the interval'
+            summary.skip(name, reason)
             continue
         clips.append(
             dict(
@@ -370,7 +461,7 @@ def cut_clips(video: str, skeleton: np.ndarray, bad_lines: Dict[int, str],
                 label=label - 1,
                 keypoint=keypoint,
                 total_frames=num_frames,
-                original_frames=int(n_valid)))
+                original_frames=int(length)))
     return clips
 
 
@@ -382,6 +473,7 @@ def convert(src: Optional[str],
             label_dir: Optional[str] = None,
             split_file: Optional[str] = None,
             num_frames: int = 50,
+            preprocess: str = 'aimclr',
             progress: bool = True) -> ConversionSummary:
     """Convert PKU-MMD part ``part`` (cross-subject) and write it.
 
@@ -399,6 +491,9 @@ def convert(src: Optional[str],
         label_dir (str, optional): The label folder.
         split_file (str, optional): The cross-subject split file.
         num_frames (int): Frames per clip. Defaults to 50.
+        preprocess (str): ``'aimclr'`` (default: the CrosSCLR/AimCLR
+            scripts' clips, names and preprocessing, each split sorted by
+            name) or ``'normalize'`` (see :func:`cut_clips`).
         progress (bool): Show a progress bar.
 
     Returns:
@@ -410,6 +505,7 @@ def convert(src: Optional[str],
             ends up without any clip (nothing is written).
     """
     _check_part(part)
+    PREPROCESS.validate(preprocess)
     if src is None and None in (skeleton_dir, label_dir, split_file):
         raise PKUMMDFormatError(
             'give --src, or all of --skeleton-dir, --label-dir and '
@@ -446,14 +542,22 @@ def convert(src: Optional[str],
         if not osp.isfile(label_path):
             summary.skip(video, f'no label file in {label_dir}')
             continue
+        if preprocess == 'aimclr' and not VIDEO_ID[part].match(video):
+            summary.skip(video, f'video id of {split_file} not of the form '
+                         f'the AimCLR names need ({VIDEO_ID[part].pattern})')
+            continue
         intervals, bad_labels = read_label_file(label_path, num_classes)
-        for k, reason in bad_labels:
-            summary.skip(f'{video}_{k:03d}', reason)
+        for k, reason in bad_labels:  # no class: no AimCLR name
+            summary.skip(f'{video}_{k:03d}' if preprocess == 'normalize'
+                         else f'{video} label row {k + 1}', reason)
         skeleton, bad_lines = read_skeleton_file(skel_path)
         clips = cut_clips(video, skeleton, bad_lines, skel_path, intervals,
-                          summary, num_frames)
+                          summary, num_frames, preprocess, part)
         annotations += clips
         splits[split] += [c['frame_dir'] for c in clips]
+    if preprocess == 'aimclr':
+        annotations.sort(key=lambda ann: ann['frame_dir'])
+        splits = {split: sorted(names) for split, names in splits.items()}
     for split, names in splits.items():
         if not names:
             raise PKUMMDFormatError(

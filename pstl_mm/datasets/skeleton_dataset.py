@@ -295,6 +295,21 @@ class PSTLSkeletonDataset(BaseActionDataset):
         self.labelled_subset = [info['frame_dir'] for info in subset]
         return subset
 
+    def prepare_data(self, idx: int):
+        """Sample ``idx`` through the pipeline.
+
+        Raises:
+            SkeletonDataError: a transform refused the sample (its
+                ``ValueError``, prefixed with the file and the sample).
+        """
+        try:
+            return super().prepare_data(idx)
+        except SkeletonDataError:
+            raise
+        except ValueError as err:
+            name = self.get_data_info(idx)['frame_dir']
+            raise self._error(str(err), idx, name) from err
+
     def get_data_info(self, idx: int) -> dict:
         """Sample ``idx`` with ``num_person`` persons, float32."""
         info = super().get_data_info(idx)

@@ -3,6 +3,7 @@
 The joint, bone and motion streams use MMAction2's own ``JointToBone`` and
 ``ToMotion``, which match the reference code exactly (tests/test_streams.py).
 """
+from .aimclr_preprocess import AimCLRPreprocess
 from .augment import (SkeletonFlip, SkeletonRotate, SkeletonShear,
                       TemporalPadCrop)
 from .masking import (CentralSpatialMasking, MotionAttentionTemporalMasking,
@@ -13,6 +14,8 @@ from .views import MultiView
 
 __all__ = [
     'SeededTransform',
+    # aimclr_preprocess.py
+    'AimCLRPreprocess',
     # augment.py
     'TemporalPadCrop',
     'SkeletonShear',

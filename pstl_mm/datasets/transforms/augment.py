@@ -1,8 +1,11 @@
 """The ordinary augmentations of PSTL: crop, shear, rotate, flip.
 
-The reference applies them in this order to every view. Each transform
-draws one set of parameters per call (per sample; the reference draws one
-per batch) from its own generator (:class:`SeededTransform`).
+The reference (the authors' ``model.py``: ``crop``, ``shear``,
+``random_rotate``, ``random_spatial_flip``) applies them in this order to
+every view; each transform here gives, for the same drawn parameters, what
+that code gives (direction and order included). Each transform draws one set
+of parameters per call (per sample; the reference draws one per batch) from
+its own generator (:class:`SeededTransform`).
 
 Every transform reads and writes ``results['keypoint']``, a float array of
 shape (M, T, V, C) (persons, frames, joints, coordinates), and keeps its
@@ -124,10 +127,13 @@ class TemporalPadCrop(SeededTransform):
 
 @TRANSFORMS.register_module()
 class SkeletonShear(SeededTransform):
-    """Random shear of the coordinates: ``x <- S x`` for every point.
+    """Random shear of the coordinates: ``x <- S^T x`` for every point.
 
     ``S`` is C x C with a unit diagonal and off-diagonal entries drawn from
-    U[-beta, beta] (C (C - 1) draws, 6 for 3-D, in row-major order).
+    U[-beta, beta] (C (C - 1) draws, 6 for 3-D, in row-major order, as the
+    reference's ``[[1, a, b], [c, 1, d], [e, f, 1]]``); coordinate d becomes
+    ``sum_c S[c, d] x_c``, the reference's ``einsum('n c t v m, c d -> n d t
+    v m')``.
 
     Args:
         beta (float): Range of the off-diagonal entries. Defaults to 1.
@@ -166,7 +172,7 @@ class SkeletonShear(SeededTransform):
         """
         keypoint = self._keypoint(results)
         matrix = self.shear_matrix(keypoint.shape[-1])
-        results['keypoint'] = transform_points(keypoint, matrix)
+        results['keypoint'] = transform_points(keypoint, matrix.T)
         return results
 
     def __repr__(self) -> str:
@@ -195,7 +201,11 @@ class SkeletonRotate(SeededTransform):
 
     A main axis is drawn uniformly among X, Y, Z; its angle is drawn from
     U[0, main_angle], the two others from U[0, other_angle] (positive only,
-    as the reference). ``R = Rz @ Ry @ Rx`` (:func:`rotation_matrix`).
+    as the reference). As in the reference's ``random_rotate``, whose
+    per-axis matrices are transposed before use, the points turn about X,
+    then Y, then Z, each by **minus** its drawn angle: ``R = Rz(-c) Ry(-b)
+    Rx(-a)`` (:func:`rotation_matrix` of the negated angles); e.g. +0.5 rad
+    about X takes e_y to (0, cos 0.5, -sin 0.5).
 
     Args:
         main_angle (float): Largest angle about the main axis, radians.
@@ -236,7 +246,7 @@ class SkeletonRotate(SeededTransform):
         if keypoint.shape[-1] != 3:
             raise ValueError(f'{self._where(results)}: needs 3-D coordinates, '
                              f'got C = {keypoint.shape[-1]}')
-        matrix = rotation_matrix(self.draw_angles())
+        matrix = rotation_matrix(-self.draw_angles())
         results['keypoint'] = transform_points(keypoint, matrix)
         return results
 
@@ -249,8 +259,8 @@ class SkeletonRotate(SeededTransform):
 class SkeletonFlip(SeededTransform):
     """With probability ``p``, swap left and right joints.
 
-    The joints are reordered by ``layout.flip_order``; no coordinate is
-    negated (as the reference). A ``joint_mask`` (V,) and a
+    The joints are reordered by ``layout.flip_order`` (joint j takes joint
+    ``flip_order[j]``); no coordinate is negated (as the reference). A ``joint_mask`` (V,) and a
     ``keypoint_score`` (M, T, V) present in ``results`` are reordered too.
 
     Args:

@@ -71,22 +71,35 @@ class MultiView(BaseTransform):
     :attr:`~SeededTransform.draws_from_view` is False (e.g.
     :class:`PartialBodyOcclusion`) keep their own per-call generators.
 
+    Every sample must have ``num_frames`` frames: the views are made for
+    that length (MATM keeps 30 of the paper's 50 frames; a longer clip would
+    keep more, and be zero-padded in the batch). A clip of raw length needs
+    the converters or :class:`AimCLRPreprocess` first.
+
     Args:
         views (dict[str, list[dict]]): View name -> transform configs.
         share_batch (int): 0 (default) draws every random parameter per
             sample; the batch size draws one set per batch for every seeded
             transform inside, as the authors' code does (see
             :class:`SeededTransform`).
+        num_frames (int, optional): Frames T every sample must have (the
+            paper's and the converters' 50); ``None`` accepts any length.
+            Defaults to 50.
     """
 
     def __init__(self,
                  views: Dict[str, List[dict]],
-                 share_batch: int = 0) -> None:
+                 share_batch: int = 0,
+                 num_frames: Optional[int] = 50) -> None:
         if not views:
             raise ValueError('MultiView needs at least one view')
         if share_batch < 0:
             raise ValueError(
                 f'MultiView: share_batch must be >= 0, got {share_batch}')
+        if num_frames is not None and num_frames < 1:
+            raise ValueError(
+                f'MultiView: num_frames must be >= 1, got {num_frames}')
+        self.num_frames = num_frames
         self.share_batch = int(share_batch)
         self._groups = CallGroups(share_batch) if share_batch else None
         self._keyed = KeyedGenerator()
@@ -175,7 +188,18 @@ class MultiView(BaseTransform):
         Returns:
             dict: The sample's other keys and those of every view, or
             ``None`` if a view's pipeline gave ``None``.
+
+        Raises:
+            ValueError: naming the sample: it does not have ``num_frames``
+                frames.
         """
+        frames = np.shape(results['keypoint'])[1]
+        if self.num_frames is not None and frames != self.num_frames:
+            raise ValueError(
+                f'MultiView on sample {results.get("frame_dir")!r}: '
+                f'{frames} frames, the views expect {self.num_frames} '
+                '(convert the raw clips with tools/data/convert.py, or put '
+                'AimCLRPreprocess before MultiView)')
         key = self._sample_key(results)
         out = {k: v for k, v in results.items() if k != 'keypoint'}
         for v, (name, steps) in enumerate(self._steps.items()):
@@ -191,4 +215,5 @@ class MultiView(BaseTransform):
         return out
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(views={list(self.pipelines)})'
+        return (f'{type(self).__name__}(views={list(self.pipelines)}, '
+                f'num_frames={self.num_frames})')

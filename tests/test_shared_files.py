@@ -1,0 +1,59 @@
+"""A missing file of the shared folder skips its tests, except under
+``PSTL_REQUIRE_SHARED=1``, which ``make test`` (the README's test command,
+run by ``.ci/run``) sets: there it fails them."""
+import subprocess
+
+import pytest
+
+from .conftest import REPO_ROOT, REQUIRE_SHARED, SHARED_DIR, need_shared
+
+
+def test_present_file_is_returned():
+    assert need_shared(REPO_ROOT / 'Makefile') == REPO_ROOT / 'Makefile'
+
+
+@pytest.mark.parametrize('value', [None, '', '0'])
+def test_missing_file_skips_by_default(tmp_path, monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv(REQUIRE_SHARED, raising=False)
+    else:
+        monkeypatch.setenv(REQUIRE_SHARED, value)
+    with pytest.raises(pytest.skip.Exception) as info:
+        need_shared(tmp_path / 'reference')
+    assert str(info.value) == (
+        f'{tmp_path / "reference"} not found (set PSTL_SHARED_DIR to the '
+        'folder holding data/ and reference/)')
+
+
+def test_missing_file_fails_when_required(tmp_path, monkeypatch):
+    monkeypatch.setenv(REQUIRE_SHARED, '1')
+    with pytest.raises(pytest.fail.Exception) as info:
+        need_shared(tmp_path / 'data')
+    assert str(info.value).startswith(f'{tmp_path / "data"} not found')
+    assert 'PSTL_REQUIRE_SHARED is set' in str(info.value)
+
+
+def test_make_test_requires_the_shared_files():
+    """``.ci/run`` runs ``make test``, whose pytest gets the variable."""
+    assert (REPO_ROOT / '.ci' / 'run').read_text().splitlines()[-1] == \
+        'make test'
+    commands = subprocess.run(['make', '-n', 'test'], cwd=REPO_ROOT,
+                              capture_output=True, text=True,
+                              check=True).stdout.splitlines()
+    assert commands[-1] == ('PSTL_REQUIRE_SHARED=1 .venv/bin/python -m '
+                            'pytest -q tests')
+    off = subprocess.run(['make', '-n', 'test', 'PSTL_REQUIRE_SHARED=0'],
+                         cwd=REPO_ROOT, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert off[-1].startswith('PSTL_REQUIRE_SHARED=0 ')
+
+
+def test_the_shared_folder_of_this_checkout():
+    """Where the folder is, the files the parity tests read are in it."""
+    for name in ('reference/official_vectors.pt',
+                 'reference/aimclr_ntu_preprocess.pt',
+                 'reference/aimclr_pku_preprocess.pt',
+                 'data/ntu_samples/NTU_RGBD_samples_with_missing_skeletons'
+                 '.txt', 'data/pku_mmd_samples/Split/cross-subject.txt',
+                 'data/nw_ucla/nw_ucla_all_sqe.tgz'):
+        need_shared(SHARED_DIR / name)
