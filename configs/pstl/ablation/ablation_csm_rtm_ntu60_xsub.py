@@ -1,21 +1,9 @@
 # Ablation (Tab. 3): CSM + random temporal masking.
-_base_ = ['../pstl_ntu60_xsub.py']
+#   python tools/train.py configs/pstl/ablation/ablation_csm_rtm_ntu60_xsub.py
+_base_ = [
+    '../_base_/protocols/pretrain.py', '../_base_/datasets/ntu60_xsub.py'
+]
 
-model = dict(
-    pairs=dict(
-        _delete_=True,
-        spatial=('anchor', 'spatial'),
-        temporal=('anchor', 'temporal')))
-train_dataloader = dict(
-    dataset=dict(pipeline=[
-        dict(
-            type='MultiView',
-            views=dict(
-                anchor={{_base_.augment}},
-                spatial={{_base_.csm_view}},
-                temporal={{_base_.rtm_view}})),
-        dict(
-            type='PackActionInputs',
-            collect_keys=('anchor', 'spatial', 'spatial_joint_mask',
-                          'temporal')),
-    ]))
+views = dict(_base_.views, spatial=_base_.csm_view, temporal=_base_.rtm_view)
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
+    dict(type='MultiView', views=views), _base_.pack]))

@@ -1,18 +1,11 @@
 # Ablation (Tab. 2): SkeletonBT + MATM only.
-_base_ = ['../pstl_ntu60_xsub.py']
+#   python tools/train.py configs/pstl/ablation/ablation_matm_ntu60_xsub.py
+_base_ = [
+    '../_base_/protocols/pretrain.py', '../_base_/datasets/ntu60_xsub.py'
+]
 
-model = dict(
-    pairs=dict(
-        _delete_=True,
-        temporal=('anchor', 'temporal')))
-train_dataloader = dict(
-    dataset=dict(pipeline=[
-        dict(
-            type='MultiView',
-            views=dict(
-                anchor={{_base_.augment}},
-                temporal={{_base_.matm_view}})),
-        dict(
-            type='PackActionInputs',
-            collect_keys=('anchor', 'temporal')),
-    ]))
+views = dict(anchor=_base_.augment, temporal=_base_.matm_view)
+model = dict(pairs=dict(_delete_=True, temporal=('anchor', 'temporal')))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
+    dict(type='MultiView', views=views),
+    dict(_base_.pack, collect_keys=('anchor', 'temporal'))]))

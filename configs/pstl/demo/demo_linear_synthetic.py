@@ -4,38 +4,30 @@
 # With --cfg-options model.backbone.init_cfg=None the same protocol runs on a
 # randomly initialised frozen encoder: the baseline that shows what
 # pretraining bought (tools/demo.py runs both).
-_base_ = ['../linear/linear_ntu60_xsub.py']
-
-ann_file = 'data/demo/synthetic_demo.pkl'
-max_epochs = 30
-demo_pipeline = [
-    dict(type='FormatGCNInput', num_person=1),
-    dict(type='PackActionInputs', meta_keys=('frame_dir', )),
+_base_ = [
+    '../_base_/protocols/linear.py', '../_base_/datasets/synthetic_xsub.py'
 ]
-data = dict(
-    ann_file=ann_file,
-    num_classes=10,
-    num_person=1,
-    missing_hint='Make it first: python tools/data/make_demo_data.py',
-    pipeline=demo_pipeline)
+
+max_epochs = 30
+persons = _base_.data.num_person
+pipeline = [dict(_base_.test_pipeline[0], num_person=persons),
+            *_base_.test_pipeline[1:]]
 model = dict(
     backbone=dict(
-        num_person=1,
+        num_person=persons,
         init_cfg=dict(checkpoint='work_dirs/demo_pstl_synthetic/epoch_5.pth')),
-    cls_head=dict(num_classes=10))
+    cls_head=_base_.cls_head)
 train_dataloader = dict(
-    batch_size=32, num_workers=0, dataset=dict(**data, split='xsub_train'))
+    batch_size=32,
+    num_workers=0,
+    dataset=dict(_base_.train_data, pipeline=pipeline))
 val_dataloader = dict(
-    batch_size=50, num_workers=0, dataset=dict(**data, split='xsub_val'))
+    batch_size=50,
+    num_workers=0,
+    dataset=dict(_base_.val_data, pipeline=pipeline))
 test_dataloader = val_dataloader
 param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs)
+    dict(_base_.param_scheduler[0], T_max=max_epochs, end=max_epochs)
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)
 default_hooks = dict(

@@ -3,39 +3,21 @@
 #   python tools/train.py configs/pstl/demo/demo_pstl_synthetic.py
 # Same method as pstl_ntu60_xsub.py, scaled down: one person per clip,
 # a 1024-wide projector, batch 32, 5 epochs, a 10-iteration warm-up.
-_base_ = ['../pstl_ntu60_xsub.py']
+_base_ = [
+    '../_base_/protocols/pretrain.py', '../_base_/datasets/synthetic_xsub.py'
+]
 
-ann_file = 'data/demo/synthetic_demo.pkl'
 max_epochs = 5
-
 model = dict(
-    backbone=dict(num_person=1),
+    backbone=dict(num_person=_base_.data.num_person),
     neck=dict(hidden_channels=1024, out_channels=1024))
-
 train_dataloader = dict(
-    batch_size=32,
-    num_workers=0,
-    dataset=dict(
-        ann_file=ann_file,
-        num_person=1,
-        missing_hint='Make it first: python tools/data/make_demo_data.py'))
-
+    batch_size=32, num_workers=0, dataset=_base_.pretrain_data)
 # A 10-iteration warm-up (instead of whole epochs), then cosine per epoch.
+warmup, cosine = _base_.param_scheduler
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-8,
-        end_factor=1.0,
-        by_epoch=False,
-        begin=0,
-        end=11),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs),
+    dict(warmup, by_epoch=False, end=11),
+    dict(cosine, T_max=max_epochs, begin=0, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(

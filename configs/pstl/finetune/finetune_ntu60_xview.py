@@ -1,7 +1,9 @@
-# Finetuning on ntu60_xview (joint stream): linear_ntu60_xview.py with the whole
-# network trainable, Adam lr 0.005, crop + shear augmentation.
-_base_ = ['../linear/linear_ntu60_xview.py']
+# Finetuning on NTU RGB+D 60 cross-view, joint stream, from the joint
+# pretraining (configs/pstl/pstl_ntu60_xview.py):
+#   python tools/train.py configs/pstl/finetune/finetune_ntu60_xview.py
+_base_ = ['../_base_/protocols/finetune.py', '../_base_/datasets/ntu60_xview.py']
 
-model = dict(backbone=dict(frozen=False))
-optim_wrapper = dict(optimizer=dict(lr=0.005))
-train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))
+model = dict(backbone=_base_.pstl.ntu60_xview, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=_base_.train_data)
+val_dataloader = dict(dataset=_base_.val_data)
+test_dataloader = val_dataloader

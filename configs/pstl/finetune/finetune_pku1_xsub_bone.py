@@ -1,7 +1,9 @@
-# Finetuning on pku1_xsub (bone stream): linear_pku1_xsub_bone.py with the whole
-# network trainable, Adam lr 0.005, crop + shear augmentation.
-_base_ = ['../linear/linear_pku1_xsub_bone.py']
+# Finetuning on PKU-MMD part I cross-subject, bone stream, from the bone
+# pretraining (configs/pstl/pstl_pku1_xsub_bone.py):
+#   python tools/train.py configs/pstl/finetune/finetune_pku1_xsub_bone.py
+_base_ = ['../_base_/protocols/finetune.py', '../_base_/datasets/pku1_xsub.py']
 
-model = dict(backbone=dict(frozen=False))
-optim_wrapper = dict(optimizer=dict(lr=0.005))
-train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))
+model = dict(backbone=_base_.pstl.pku1_xsub_bone, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=dict(_base_.train_data, stream='bone'))
+val_dataloader = dict(dataset=dict(_base_.val_data, stream='bone'))
+test_dataloader = val_dataloader

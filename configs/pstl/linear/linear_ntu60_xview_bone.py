@@ -1,10 +1,9 @@
-# Linear evaluation on ntu60_xview, bone stream, from the bone pretraining.
-_base_ = ['./linear_ntu60_xview.py']
+# Linear evaluation on NTU RGB+D 60 cross-view, bone stream, from the bone
+# pretraining (configs/pstl/pstl_ntu60_xview_bone.py):
+#   python tools/train.py configs/pstl/linear/linear_ntu60_xview_bone.py
+_base_ = ['../_base_/protocols/linear.py', '../_base_/datasets/ntu60_xview.py']
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            checkpoint='work_dirs/pstl_ntu60_xview_bone/epoch_150.pth')))
-train_dataloader = dict(dataset=dict(stream='bone'))
-val_dataloader = dict(dataset=dict(stream='bone'))
+model = dict(backbone=_base_.pstl.ntu60_xview_bone, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=dict(_base_.train_data, stream='bone'))
+val_dataloader = dict(dataset=dict(_base_.val_data, stream='bone'))
 test_dataloader = val_dataloader

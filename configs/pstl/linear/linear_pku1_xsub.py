@@ -1,16 +1,9 @@
-# Linear evaluation on pku1_xsub (joint stream).
-_base_ = ['./linear_ntu60_xsub.py']
+# Linear evaluation on PKU-MMD part I cross-subject, joint stream, from the
+# joint pretraining (configs/pstl/pstl_pku1_xsub.py):
+#   python tools/train.py configs/pstl/linear/linear_pku1_xsub.py
+_base_ = ['../_base_/protocols/linear.py', '../_base_/datasets/pku1_xsub.py']
 
-data = dict(
-    ann_file='data/pku_mmd1/pku1_pstl.pkl',
-    num_classes=51,
-    missing_hint=('Convert the raw data first: '
-        'python tools/data/convert_pku_mmd.py --part 1 '
-        '--raw-dir PKU_MMD_DIR --out-dir data/pku_mmd1'))
-model = dict(
-    backbone=dict(
-        init_cfg=dict(checkpoint='work_dirs/pstl_pku1_xsub/epoch_150.pth')),
-    cls_head=dict(num_classes=51))
-train_dataloader = dict(dataset=dict(**data, split='xsub_train'))
-val_dataloader = dict(dataset=dict(**data, split='xsub_val'))
+model = dict(backbone=_base_.pstl.pku1_xsub, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=_base_.train_data)
+val_dataloader = dict(dataset=_base_.val_data)
 test_dataloader = val_dataloader

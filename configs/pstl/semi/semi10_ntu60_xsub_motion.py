@@ -1,8 +1,10 @@
-# Semi-supervised finetuning on ntu60_xsub (motion stream) with 10% of the
-# labels: max(1, round(0.1 * n_c)) samples of every class c, drawn with
-# label_seed; LabelledSubsetHook saves them to labelled_subset.json in the
-# work dir so the run can be audited and repeated.
-_base_ = ['../finetune/finetune_ntu60_xsub_motion.py']
+# Semi-supervised finetuning with 10% of the labels on NTU RGB+D 60
+# cross-subject, motion stream, from the motion pretraining
+# (configs/pstl/pstl_ntu60_xsub_motion.py):
+#   python tools/train.py configs/pstl/semi/semi10_ntu60_xsub_motion.py
+_base_ = ['../_base_/protocols/semi10.py', '../_base_/datasets/ntu60_xsub.py']
 
-train_dataloader = dict(dataset=dict(label_fraction=0.1, label_seed=1))
-custom_hooks = [dict(type='HeapTrimHook'), dict(type='LabelledSubsetHook')]
+model = dict(backbone=_base_.pstl.ntu60_xsub_motion, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=dict(_base_.train_data, stream='motion'))
+val_dataloader = dict(dataset=dict(_base_.val_data, stream='motion'))
+test_dataloader = val_dataloader

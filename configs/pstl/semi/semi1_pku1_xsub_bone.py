@@ -1,5 +1,10 @@
-# Semi-supervised finetuning on pku1_xsub (bone stream) with 1% of the
-# labels (at least one per class).
-_base_ = ['./semi10_pku1_xsub_bone.py']
+# Semi-supervised finetuning with 1% of the labels on PKU-MMD part I
+# cross-subject, bone stream, from the bone pretraining
+# (configs/pstl/pstl_pku1_xsub_bone.py):
+#   python tools/train.py configs/pstl/semi/semi1_pku1_xsub_bone.py
+_base_ = ['../_base_/protocols/semi1.py', '../_base_/datasets/pku1_xsub.py']
 
-train_dataloader = dict(dataset=dict(label_fraction=0.01))
+model = dict(backbone=_base_.pstl.pku1_xsub_bone, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=dict(_base_.train_data, stream='bone'))
+val_dataloader = dict(dataset=dict(_base_.val_data, stream='bone'))
+test_dataloader = val_dataloader
