@@ -95,7 +95,8 @@ def test_command_line_turns_the_switches_on(monkeypatch):
 
 def test_every_pretraining_config_has_batch_128_per_process():
     configs = sorted(
-        p for pattern in ('pstl_*.py', 'skeletonbt_*.py', 'ablation_*.py')
+        p for pattern in ('pstl_*.py', 'skeletonbt_*.py',
+                          'ablation/ablation_*.py')
         for p in CONFIG_DIR.glob(pattern))
     assert len(configs) > 20
     for config in configs:

@@ -46,8 +46,8 @@ def test_freed_tensors_leave_the_process_with_the_setting():
 
 
 def test_every_config_of_the_package_runs_the_hook():
-    for name in ('pstl_ntu60_xsub.py', 'linear_ntu60_xsub.py',
-                 'semi10_ntu60_xsub.py', 'demo_pstl_synthetic.py'):
+    for name in ('pstl_ntu60_xsub.py', 'linear/linear_ntu60_xsub.py',
+                 'semi/semi10_ntu60_xsub.py', 'demo/demo_pstl_synthetic.py'):
         cfg = Config.fromfile(REPO_ROOT / 'configs' / 'pstl' / name)
         types = [h['type'] for h in cfg.get('custom_hooks', [])]
         assert 'HeapTrimHook' in types, name

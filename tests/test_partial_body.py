@@ -21,7 +21,8 @@ from pstl_mm.skeleton import PART_NAMES, get_layout
 
 from .conftest import REPO_ROOT, build_runner
 
-CONFIG = REPO_ROOT / 'configs' / 'pstl' / 'partial_body_ntu60_xsub.py'
+CONFIG = (REPO_ROOT / 'configs' / 'pstl' / 'partial_body' /
+          'partial_body_ntu60_xsub.py')
 NTU = get_layout('nturgb+d')
 META_KEYS = ('sample_idx', 'occlusion', 'occluded_joints', 'joint_mask')
 

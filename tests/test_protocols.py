@@ -16,7 +16,7 @@ CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
 PROTOCOLS = sorted(
     p for pattern in ('linear_*.py', 'finetune_*.py', 'semi1_*.py',
                       'semi10_*.py', 'stgcn16_*.py')
-    for p in glob.glob(str(CONFIG_DIR / pattern)))
+    for p in glob.glob(str(CONFIG_DIR / '**' / pattern), recursive=True))
 NUM_CLASSES = {
     'ntu60': 60,
     'ntu120': 120,
@@ -27,6 +27,12 @@ NUM_CLASSES = {
 NAME = re.compile(r'^(linear|finetune|semi1|semi10|stgcn16)_'
                   r'(ntu60|ntu120|pku1|pku2|nw_ucla)_(xsub|xview|xset)'
                   r'(?:_(bone|motion|supervised))?$')
+
+
+def config_path(name):
+    """The config file ``name``.py, in whichever folder it is."""
+    (path, ) = CONFIG_DIR.rglob(f'{name}.py')
+    return str(path)
 
 
 @pytest.fixture(scope='module')
@@ -134,7 +140,7 @@ def test_protocol_trains_two_iterations(name, fixture_pkl, pretrained,
                                         tmp_path):
     ckpt, state = pretrained['nturgb+d']
     cfg = small(
-        Config.fromfile(str(CONFIG_DIR / f'{name}.py')), fixture_pkl['nturgb+d'], ckpt,
+        Config.fromfile(config_path(name)), fixture_pkl['nturgb+d'], ckpt,
         tmp_path)
     if name.startswith('semi'):
         cfg.train_dataloader.batch_size = 5
@@ -160,7 +166,7 @@ def test_frozen_backbone_unchanged_by_a_linear_epoch(fixture_pkl, pretrained,
                                                      tmp_path):
     ckpt, state = pretrained['nturgb+d']
     cfg = small(
-        Config.fromfile(str(CONFIG_DIR / 'linear_ntu60_xsub.py')),
+        Config.fromfile(config_path('linear_ntu60_xsub')),
         fixture_pkl['nturgb+d'], ckpt, tmp_path)
     runner = build_runner(cfg)
     from mmengine.hooks import Hook

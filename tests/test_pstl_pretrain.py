@@ -15,7 +15,7 @@ from .conftest import CONFIG_DIR, build_runner, tiny_cfg, write_annotations
 PRETRAIN_CONFIGS = sorted(
     glob.glob(str(CONFIG_DIR / 'pstl_*.py')) +
     glob.glob(str(CONFIG_DIR / 'skeletonbt_*.py')) +
-    glob.glob(str(CONFIG_DIR / 'ablation_*.py')))
+    glob.glob(str(CONFIG_DIR / 'ablation' / 'ablation_*.py')))
 
 
 @pytest.fixture(scope='module')

@@ -11,7 +11,8 @@ from pstl_mm.datasets.synthetic import make_synthetic_annotations
 
 from .conftest import REPO_ROOT
 
-CONFIG = REPO_ROOT / 'configs' / 'pstl' / 'stgcn16_ntu60_xsub_supervised.py'
+CONFIG = (REPO_ROOT / 'configs' / 'pstl' / 'supervised' /
+          'stgcn16_ntu60_xsub_supervised.py')
 
 
 def test_recognizer_gcn_loss_and_predict(tmp_path):

@@ -143,7 +143,7 @@ def test_tsne_writes_a_map_of_encoder_features(ann_file, tmp_path, capsys):
             for k, v in MaskableSTGCN().state_dict().items()
         }), ckpt)
     tool = _load_tool()
-    config = REPO / 'configs' / 'pstl' / 'linear_ntu60_xsub.py'
+    config = REPO / 'configs' / 'pstl' / 'linear' / 'linear_ntu60_xsub.py'
     status = tool.main([
         'tsne', str(config), str(ckpt), '--ann-file', str(ann_file),
         '--split', 'train', '--out-dir', str(tmp_path)

@@ -6,7 +6,7 @@ Usage::
 
 1. writes the synthetic demo set if it is missing
    (``tools/data/make_demo_data.py``);
-2. pretrains PSTL on it (``configs/pstl/demo_pstl_synthetic.py``);
+2. pretrains PSTL on it (``configs/pstl/demo/demo_pstl_synthetic.py``);
 3. linear evaluation of the pretrained encoder, and of a randomly
    initialised one as the baseline (``demo_linear_synthetic.py``);
 4. partial-body evaluation of both linear models
@@ -35,7 +35,7 @@ import pstl_mm  # noqa: F401
 from mmaction.registry import RUNNERS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = osp.join(REPO, 'configs', 'pstl')
+CONFIGS = osp.join(REPO, 'configs', 'pstl', 'demo')
 DEFAULT_DATA = osp.join('data', 'demo', 'synthetic_demo.pkl')
 
 
@@ -57,7 +57,7 @@ def ensure_data(path: str) -> None:
 
 
 def run(config: str, data: str, work_dir: str, **options) -> Runner:
-    """Build a runner for ``configs/pstl/<config>.py`` on ``data``.
+    """Build a runner for ``configs/pstl/demo/<config>.py`` on ``data``.
 
     As ``tools/train.py`` does: from ``RUNNERS`` when the config names a
     ``runner_type``, else mmengine's Runner.

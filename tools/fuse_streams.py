@@ -2,9 +2,9 @@
 
 Usage::
 
-    python tools/test.py configs/pstl/linear_ntu60_xsub.py J.pth --dump j.pkl
-    python tools/test.py configs/pstl/linear_ntu60_xsub_bone.py B.pth --dump b.pkl
-    python tools/test.py configs/pstl/linear_ntu60_xsub_motion.py M.pth --dump m.pkl
+    python tools/test.py configs/pstl/linear/linear_ntu60_xsub.py J.pth --dump j.pkl
+    python tools/test.py configs/pstl/linear/linear_ntu60_xsub_bone.py B.pth --dump b.pkl
+    python tools/test.py configs/pstl/linear/linear_ntu60_xsub_motion.py M.pth --dump m.pkl
     python tools/fuse_streams.py j.pkl b.pkl m.pkl [--weights 1 1 1]
 
 Prints every stream's top-1/top-5 and those of the weighted sum of their

@@ -1,4 +1,5 @@
-# PSTL pretraining on NTU RGB+D 120 cross-setup, joint stream.
-_base_ = ['./pstl_ntu120_xsub.py']
+# PSTL pretraining on NTU RGB+D 120 cross-setup, joint stream:
+#   python tools/train.py configs/pstl/pstl_ntu120_xset.py
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu120_xset.py']
 
-train_dataloader = dict(dataset=dict(split='xset_train'))
+train_dataloader = dict(dataset=_base_.pretrain_data)

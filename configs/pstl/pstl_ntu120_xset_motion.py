@@ -1,4 +1,6 @@
-# PSTL pretraining, motion stream (computed from the joints by the dataset).
-_base_ = ['./pstl_ntu120_xset.py']
+# PSTL pretraining on NTU RGB+D 120 cross-setup, motion stream (computed from
+# the joints by the dataset):
+#   python tools/train.py configs/pstl/pstl_ntu120_xset_motion.py
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu120_xset.py']
 
-train_dataloader = dict(dataset=dict(stream='motion'))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, stream='motion'))

@@ -1,10 +1,5 @@
-# PSTL pretraining on NTU RGB+D 120 cross-subject, joint stream.
-_base_ = ['./pstl_ntu60_xsub.py']
+# PSTL pretraining on NTU RGB+D 120 cross-subject, joint stream:
+#   python tools/train.py configs/pstl/pstl_ntu120_xsub.py
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu120_xsub.py']
 
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='data/ntu120/ntu120_pstl.pkl',
-        split='xsub_train',
-        missing_hint='Convert the raw data first: '
-        'python tools/data/convert_ntu.py --dataset ntu120 '
-        '--raw-dir RAW_SKELETON_DIR --out-dir data/ntu120'))
+train_dataloader = dict(dataset=_base_.pretrain_data)

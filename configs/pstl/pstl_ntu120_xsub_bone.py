@@ -1,4 +1,6 @@
-# PSTL pretraining, bone stream (computed from the joints by the dataset).
-_base_ = ['./pstl_ntu120_xsub.py']
+# PSTL pretraining on NTU RGB+D 120 cross-subject, bone stream (computed from
+# the joints by the dataset):
+#   python tools/train.py configs/pstl/pstl_ntu120_xsub_bone.py
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu120_xsub.py']
 
-train_dataloader = dict(dataset=dict(stream='bone'))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, stream='bone'))

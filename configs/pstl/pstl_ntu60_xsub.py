@@ -1,11 +1,5 @@
-# PSTL pretraining on NTU RGB+D 60 cross-subject, joint stream.
+# PSTL pretraining on NTU RGB+D 60 cross-subject, joint stream:
 #   python tools/train.py configs/pstl/pstl_ntu60_xsub.py
-_base_ = [
-    '_base_/default_runtime.py', '_base_/models/pstl_stgcn16.py',
-    '_base_/schedules/pretrain_adam_150e.py',
-    '_base_/datasets/pretrain_ntu60_xsub.py'
-]
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu60_xsub.py']
 
-default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(interval=10, save_best=None, max_keep_ckpts=3))
+train_dataloader = dict(dataset=_base_.pretrain_data)

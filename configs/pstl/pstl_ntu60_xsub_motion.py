@@ -1,4 +1,6 @@
-# PSTL pretraining, motion stream (computed from the joints by the dataset).
-_base_ = ['./pstl_ntu60_xsub.py']
+# PSTL pretraining on NTU RGB+D 60 cross-subject, motion stream (computed from
+# the joints by the dataset):
+#   python tools/train.py configs/pstl/pstl_ntu60_xsub_motion.py
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu60_xsub.py']
 
-train_dataloader = dict(dataset=dict(stream='motion'))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, stream='motion'))

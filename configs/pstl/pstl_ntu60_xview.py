@@ -1,4 +1,5 @@
-# PSTL pretraining on NTU RGB+D 60 cross-view, joint stream.
-_base_ = ['./pstl_ntu60_xsub.py']
+# PSTL pretraining on NTU RGB+D 60 cross-view, joint stream:
+#   python tools/train.py configs/pstl/pstl_ntu60_xview.py
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu60_xview.py']
 
-train_dataloader = dict(dataset=dict(split='xview_train'))
+train_dataloader = dict(dataset=_base_.pretrain_data)

@@ -1,4 +1,6 @@
-# PSTL pretraining, motion stream (computed from the joints by the dataset).
-_base_ = ['./pstl_pku1_xsub.py']
+# PSTL pretraining on PKU-MMD part I cross-subject, motion stream (computed
+# from the joints by the dataset):
+#   python tools/train.py configs/pstl/pstl_pku1_xsub_motion.py
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/pku1_xsub.py']
 
-train_dataloader = dict(dataset=dict(stream='motion'))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, stream='motion'))

@@ -1,19 +1,10 @@
 # SkeletonBT baseline (Tab. 1/2): Barlow Twins between two plainly augmented
 # views, no masks.
-_base_ = ['./pstl_ntu60_xsub.py']
+#   python tools/train.py configs/pstl/skeletonbt_ntu60_xsub.py
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu60_xsub.py']
 
-model = dict(
-    pairs=dict(
-        _delete_=True,
-        bt=('anchor', 'view2')))
-train_dataloader = dict(
-    dataset=dict(pipeline=[
-        dict(
-            type='MultiView',
-            views=dict(
-                anchor={{_base_.augment}},
-                view2={{_base_.augment}})),
-        dict(
-            type='PackActionInputs',
-            collect_keys=('anchor', 'view2')),
-    ]))
+views = dict(anchor=_base_.augment, view2=_base_.augment)
+model = dict(pairs=dict(_delete_=True, bt=('anchor', 'view2')))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
+    dict(type='MultiView', views=views),
+    dict(_base_.pack, collect_keys=('anchor', 'view2'))]))

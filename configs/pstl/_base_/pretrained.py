@@ -1,0 +1,19 @@
+# The pretrained encoders of the evaluation protocols (protocols/linear.py,
+# finetune.py, semi1.py, semi10.py). pstl.<name> is the encoder of the
+# pretraining config configs/pstl/pstl_<name>.py: the backbone.* weights of
+# its last checkpoint, work_dirs/pstl_<name>/epoch_150.pth (150 epochs:
+# protocols/pretrain.py). A config picks one:
+#   model = dict(backbone=_base_.pstl.ntu60_xsub_bone)
+pretrained_init = dict(type='Pretrained', prefix='backbone.')
+pstl = {
+    name:
+    dict(init_cfg=dict(checkpoint=f'work_dirs/pstl_{name}/epoch_150.pth'))
+    for name in (
+        'ntu60_xsub', 'ntu60_xsub_bone', 'ntu60_xsub_motion',
+        'ntu60_xview', 'ntu60_xview_bone', 'ntu60_xview_motion',
+        'ntu120_xsub', 'ntu120_xsub_bone', 'ntu120_xsub_motion',
+        'ntu120_xset', 'ntu120_xset_bone', 'ntu120_xset_motion',
+        'pku1_xsub', 'pku1_xsub_bone', 'pku1_xsub_motion',
+        'pku2_xsub', 'pku2_xsub_bone', 'pku2_xsub_motion',
+        'nw_ucla_xview')
+}

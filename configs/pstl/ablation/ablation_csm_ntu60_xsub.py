@@ -1,0 +1,12 @@
+# Ablation (Tab. 2): SkeletonBT + CSM only.
+#   python tools/train.py configs/pstl/ablation/ablation_csm_ntu60_xsub.py
+_base_ = [
+    '../_base_/protocols/pretrain.py', '../_base_/datasets/ntu60_xsub.py'
+]
+
+views = dict(anchor=_base_.augment, spatial=_base_.csm_view)
+model = dict(pairs=dict(_delete_=True, spatial=('anchor', 'spatial')))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
+    dict(type='MultiView', views=views),
+    dict(_base_.pack, collect_keys=('anchor', 'spatial', 'spatial_joint_mask'))
+]))

@@ -1,0 +1,9 @@
+# Ablation (Tab. 3): CSM + random temporal masking.
+#   python tools/train.py configs/pstl/ablation/ablation_csm_rtm_ntu60_xsub.py
+_base_ = [
+    '../_base_/protocols/pretrain.py', '../_base_/datasets/ntu60_xsub.py'
+]
+
+views = dict(_base_.views, spatial=_base_.csm_view, temporal=_base_.rtm_view)
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
+    dict(type='MultiView', views=views), _base_.pack]))

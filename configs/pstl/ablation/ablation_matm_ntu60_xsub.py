@@ -1,0 +1,11 @@
+# Ablation (Tab. 2): SkeletonBT + MATM only.
+#   python tools/train.py configs/pstl/ablation/ablation_matm_ntu60_xsub.py
+_base_ = [
+    '../_base_/protocols/pretrain.py', '../_base_/datasets/ntu60_xsub.py'
+]
+
+views = dict(anchor=_base_.augment, temporal=_base_.matm_view)
+model = dict(pairs=dict(_delete_=True, temporal=('anchor', 'temporal')))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
+    dict(type='MultiView', views=views),
+    dict(_base_.pack, collect_keys=('anchor', 'temporal'))]))

@@ -1,0 +1,9 @@
+# Finetuning on NTU RGB+D 60 cross-view, joint stream, from the joint
+# pretraining (configs/pstl/pstl_ntu60_xview.py):
+#   python tools/train.py configs/pstl/finetune/finetune_ntu60_xview.py
+_base_ = ['../_base_/protocols/finetune.py', '../_base_/datasets/ntu60_xview.py']
+
+model = dict(backbone=_base_.pstl.ntu60_xview, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=_base_.train_data)
+val_dataloader = dict(dataset=_base_.val_data)
+test_dataloader = val_dataloader

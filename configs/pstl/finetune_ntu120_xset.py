@@ -1,7 +1,0 @@
-# Finetuning on ntu120_xset (joint stream): linear_ntu120_xset.py with the whole
-# network trainable, Adam lr 0.005, crop + shear augmentation.
-_base_ = ['./linear_ntu120_xset.py']
-
-model = dict(backbone=dict(frozen=False))
-optim_wrapper = dict(optimizer=dict(lr=0.005))
-train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))

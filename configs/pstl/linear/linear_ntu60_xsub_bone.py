@@ -1,0 +1,9 @@
+# Linear evaluation on NTU RGB+D 60 cross-subject, bone stream, from the bone
+# pretraining (configs/pstl/pstl_ntu60_xsub_bone.py):
+#   python tools/train.py configs/pstl/linear/linear_ntu60_xsub_bone.py
+_base_ = ['../_base_/protocols/linear.py', '../_base_/datasets/ntu60_xsub.py']
+
+model = dict(backbone=_base_.pstl.ntu60_xsub_bone, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=dict(_base_.train_data, stream='bone'))
+val_dataloader = dict(dataset=dict(_base_.val_data, stream='bone'))
+test_dataloader = val_dataloader

@@ -1,0 +1,9 @@
+# Linear evaluation on PKU-MMD part I cross-subject, bone stream, from the bone
+# pretraining (configs/pstl/pstl_pku1_xsub_bone.py):
+#   python tools/train.py configs/pstl/linear/linear_pku1_xsub_bone.py
+_base_ = ['../_base_/protocols/linear.py', '../_base_/datasets/pku1_xsub.py']
+
+model = dict(backbone=_base_.pstl.pku1_xsub_bone, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=dict(_base_.train_data, stream='bone'))
+val_dataloader = dict(dataset=dict(_base_.val_data, stream='bone'))
+test_dataloader = val_dataloader

@@ -1,0 +1,10 @@
+# Semi-supervised finetuning with 10% of the labels on NTU RGB+D 120
+# cross-setup, joint stream, from the joint pretraining
+# (configs/pstl/pstl_ntu120_xset.py):
+#   python tools/train.py configs/pstl/semi/semi10_ntu120_xset.py
+_base_ = ['../_base_/protocols/semi10.py', '../_base_/datasets/ntu120_xset.py']
+
+model = dict(backbone=_base_.pstl.ntu120_xset, cls_head=_base_.cls_head)
+train_dataloader = dict(dataset=_base_.train_data)
+val_dataloader = dict(dataset=_base_.val_data)
+test_dataloader = val_dataloader

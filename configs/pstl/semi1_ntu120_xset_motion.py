@@ -1,5 +1,0 @@
-# Semi-supervised finetuning on ntu120_xset (motion stream) with 1% of the
-# labels (at least one per class).
-_base_ = ['./semi10_ntu120_xset_motion.py']
-
-train_dataloader = dict(dataset=dict(label_fraction=0.01))

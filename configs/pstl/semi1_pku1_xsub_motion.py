@@ -1,5 +1,0 @@
-# Semi-supervised finetuning on pku1_xsub (motion stream) with 1% of the
-# labels (at least one per class).
-_base_ = ['./semi10_pku1_xsub_motion.py']
-
-train_dataloader = dict(dataset=dict(label_fraction=0.01))
