@@ -46,7 +46,7 @@ def relative(path):
 
 
 def test_the_tree_holds_every_config():
-    assert len(LEAVES) == 104
+    assert len(LEAVES) == 105
     for path in CONFIGS:
         for base in bases(path):
             assert base.is_file(), f'{relative(path)}: {base} is missing'
@@ -73,4 +73,7 @@ def test_every_pretrained_encoder_is_a_pretraining_config():
         assert backbone.init_cfg.checkpoint == \
             f'work_dirs/pstl_{name}/epoch_150.pth'
     pretrainings = {p.stem[len('pstl_'):] for p in CONFIG_DIR.glob('pstl_*.py')}
-    assert pretrainings - set(cfg.pstl) == {'ntu60_xsub_reference'}
+    # Variants of ntu60_xsub (the authors' draws, MMAction2's pickles): an
+    # evaluation of them overrides the checkpoint on the command line.
+    assert pretrainings - set(cfg.pstl) == {'ntu60_xsub_reference',
+                                            'ntu60_xsub_mmaction'}

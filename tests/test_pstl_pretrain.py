@@ -150,7 +150,7 @@ def test_missing_data_names_the_converter(tmp_path):
     cfg.train_dataloader.dataset.ann_file = str(tmp_path / 'absent.pkl')
     from mmaction.registry import DATASETS
     with pytest.raises(FileNotFoundError,
-                       match='tools/data/convert_ntu.py --dataset ntu60'):
+                       match='tools/data/convert.py ntu60 --src'):
         DATASETS.build(cfg.train_dataloader.dataset)
 
 

@@ -3,10 +3,11 @@
 # coordinates, clips of any length): AimCLRPreprocess first makes of every
 # clip what the CrosSCLR/AimCLR scripts (tools/data/convert.py ntu60) make.
 #   python tools/train.py configs/pstl/pstl_ntu60_xsub_mmaction.py
-_base_ = ['./pstl_ntu60_xsub.py']
+_base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu60_xsub.py']
 
 train_dataloader = dict(
     dataset=dict(
+        _base_.pretrain_data,
         ann_file='data/skeleton/ntu60_3d.pkl',
         missing_hint=('Download ntu60_3d.pkl as MMAction2\'s '
                       'tools/data/skeleton/README.md says, into '

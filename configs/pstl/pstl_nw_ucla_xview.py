@@ -1,6 +1,6 @@
 # PSTL pretraining on NW-UCLA, cross-view (train views 1+2), joint stream:
 # Kinect v1 skeletons (20 joints, one person), 7 of them masked by CSM.
-#   python tools/data/convert_nw_ucla.py --src nw_ucla_all_sqe.tgz \
+#   python tools/data/convert.py nw_ucla --src nw_ucla_all_sqe.tgz \
 #       --out-dir data/nw_ucla
 #   python tools/train.py configs/pstl/pstl_nw_ucla_xview.py
 _base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/nw_ucla_xview.py']
