@@ -69,8 +69,8 @@ def one_process_group(thread_env):
 @pytest.mark.parametrize('scope', ['mmengine', 'mmaction'])
 def test_pstl_configs_build_the_portable_runner(tmp_path, scope):
     from mmaction.registry import RUNNERS
-    for name in ('pstl_ntu60_xsub.py', 'linear_ntu60_xsub.py',
-                 'partial_body_ntu60_xsub.py'):
+    for name in ('pstl_ntu60_xsub.py', 'linear/linear_ntu60_xsub.py',
+                 'partial_body/partial_body_ntu60_xsub.py'):
         assert Config.fromfile(CONFIG_DIR / name).runner_type == \
             'PortableRunner', name
     # Whatever default scope a previous runner left current, MMAction2's
