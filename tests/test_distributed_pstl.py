@@ -110,7 +110,8 @@ def _reference(model, batch: dict) -> dict:
     statistics), then the head on the concatenated embeddings.
     """
     halves = [_half(batch, r) for r in range(WORLD_SIZE)]
-    views = dict.fromkeys(v for pair in model.pairs.values() for v in pair)
+    pairs = model.pairs_of(batch)
+    views = dict.fromkeys(v for pair in pairs.values() for v in pair)
     z = {
         view: torch.cat(
             [model.neck(model.extract_feat(h, view)) for h in halves])
@@ -118,7 +119,7 @@ def _reference(model, batch: dict) -> dict:
     }
     return {
         f'loss_{name}': model.head.loss(z[a], z[b])
-        for name, (a, b) in model.pairs.items()
+        for name, (a, b) in pairs.items()
     }
 
 

@@ -24,7 +24,7 @@ from .conftest import REPO_ROOT, build_runner
 CONFIG = (REPO_ROOT / 'configs' / 'pstl' / 'partial_body' /
           'partial_body_ntu60_xsub.py')
 NTU = get_layout('nturgb+d')
-META_KEYS = ('sample_idx', 'occlusion', 'occluded_joints', 'joint_mask')
+META_KEYS = ('sample_idx', 'occlusion', 'occluded_joints')
 
 
 @pytest.fixture(autouse=True)
@@ -219,12 +219,14 @@ def test_tables_have_the_papers_shape():
 
 def _models():
     """A MaskedRecognizerGCN and a RecognizerGCN with the same weights."""
-    cfg = dict(
-        backbone=dict(type='MaskableSTGCN', hidden_channels=8,
-                      out_channels=32),
-        cls_head=dict(type='GCNHead', num_classes=10, in_channels=32))
-    masked = MODELS.build(dict(type='MaskedRecognizerGCN', **cfg))
-    plain = MODELS.build(dict(type='RecognizerGCN', **cfg))
+    backbone = dict(type='MaskableSTGCN', hidden_channels=8, out_channels=32)
+    head = dict(num_classes=10, in_channels=32)
+    masked = MODELS.build(
+        dict(type='MaskedRecognizerGCN', backbone=backbone,
+             cls_head=dict(type='MaskedGCNHead', **head)))
+    plain = MODELS.build(
+        dict(type='RecognizerGCN', backbone=backbone,
+             cls_head=dict(type='GCNHead', **head)))
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for param in masked.parameters():
@@ -237,7 +239,8 @@ def _batch(model, anns, *head):
     """Samples through ``head + [FormatGCNInput, PackActionInputs]``."""
     pipeline = Compose(list(head) + [
         dict(type='FormatGCNInput', num_person=2),
-        dict(type='PackActionInputs', meta_keys=META_KEYS)
+        dict(type='PackActionInputs', meta_keys=META_KEYS,
+             algorithm_keys=('joint_mask', ))
     ])
     samples = [
         pipeline(
@@ -260,7 +263,7 @@ def test_masked_recognizer_zero_vs_drop():
 
     # No mask: exactly RecognizerGCN.
     batch = _batch(masked, anns)
-    assert 'joint_mask' not in batch['data_samples'][0].metainfo
+    assert 'joint_mask' not in batch['data_samples'][0]
     torch.testing.assert_close(
         _scores(masked, batch), _scores(plain, batch), rtol=0, atol=0)
     # An all-kept mask (level 0, drop) changes nothing either.
@@ -272,8 +275,7 @@ def test_masked_recognizer_zero_vs_drop():
     drop = dict(type='PartialBodyOcclusion', level=6, mode='drop', seed=0)
     batch = _batch(masked, anns, drop)
     mask = torch.stack([
-        torch.as_tensor(s.metainfo['joint_mask'])
-        for s in batch['data_samples']
+        torch.as_tensor(s.joint_mask) for s in batch['data_samples']
     ])
     assert mask.sum(1).tolist() == [6] * 4 and len({
         tuple(row.tolist()) for row in mask}) == 4
@@ -316,9 +318,20 @@ def test_masked_recognizer_rejects_bad_masks():
     masked, _ = _models()
     anns = make_synthetic_annotations(1, seed=1, num_frames=20)[:2]
     batch = _batch(masked, anns)
-    batch['data_samples'][0].set_metainfo(dict(joint_mask=np.zeros(24, bool)))
+    batch['data_samples'][0].set_field(np.zeros(24, bool), 'joint_mask')
     with pytest.raises(ValueError, match=r'sample 0 has shape \(24,\)'):
         _scores(masked, batch)
+    # A head that would ignore the mask (GCNHead's plain mean) is refused.
+    plain_head = MODELS.build(dict(type='MaskedRecognizerGCN',
+                                   backbone=dict(type='MaskableSTGCN',
+                                                 hidden_channels=8,
+                                                 out_channels=32),
+                                   cls_head=dict(type='GCNHead',
+                                                 num_classes=10,
+                                                 in_channels=32))).eval()
+    batch['data_samples'][0].set_field(np.zeros(25, bool), 'joint_mask')
+    with pytest.raises(ValueError, match='GCNHead takes no joint_mask'):
+        _scores(plain_head, batch)
 
 
 # ------------------------------------------------------------------ (d)
@@ -437,4 +450,4 @@ def test_new_workers_see_the_new_setting(tiny_ann, tmp_path):
         assert len(samples) == 20
         assert all(s.metainfo['occlusion'] == dict(
             kind=kind, level=level, mode=mode, repeat=1) for s in samples)
-        assert ('joint_mask' in samples[0].metainfo) == (mode == 'drop')
+        assert ('joint_mask' in samples[0]) == (mode == 'drop')

@@ -167,12 +167,13 @@ def test_multiview_refuses_a_clip_of_another_length():
     multiview = build(dict(type='MultiView', views=views))
     assert multiview.num_frames == 50
     out = multiview(make_sample(t=50))
-    assert out['temporal'].shape == (2, 30, 25, 3)
+    assert out['views']['temporal']['keypoint'].shape == (2, 30, 25, 3)
     with pytest.raises(ValueError, match="MultiView on sample 'long': 103 "
                        'frames, the views expect 50'):
         multiview(make_sample(t=103, name='long'))
     anything = build(dict(type='MultiView', views=views, num_frames=None))
-    assert anything(make_sample(t=103))['temporal'].shape == (2, 83, 25, 3)
+    long = anything(make_sample(t=103))['views']['temporal']['keypoint']
+    assert long.shape == (2, 83, 25, 3)
     assert 'num_frames=None' in repr(anything)
 
 

@@ -117,6 +117,11 @@ def test_keyed_generator_needs_64_bit_unsigned_words():
 # ------------------------------------------------------------ MultiView
 
 
+def view(out, name):
+    """The keypoint array (M, T, V, C) of view ``name`` in ``out``."""
+    return out['views'][name]['keypoint']
+
+
 def test_view_v_draws_from_the_generator_of_its_key(epoch):
     epoch(3)
     out = multiview()(sample(idx=5))
@@ -124,16 +129,16 @@ def test_view_v_draws_from_the_generator_of_its_key(epoch):
     for v, (name, transforms) in enumerate(fresh_views().items()):
         rng = pcg64_generator([SEED, 3, 5, VIEW_STREAM, v])
         expected = run_view(transforms, keypoint, rng)
-        np.testing.assert_array_equal(out[name], expected['keypoint'])
+        np.testing.assert_array_equal(view(out, name), expected['keypoint'])
         if 'joint_mask' in expected:
-            np.testing.assert_array_equal(out[name + '_joint_mask'],
+            np.testing.assert_array_equal(out['views'][name]['joint_mask'],
                                           expected['joint_mask'])
         if 'kept_frames' in expected:
-            np.testing.assert_array_equal(out[name + '_kept_frames'],
+            np.testing.assert_array_equal(out['views'][name]['kept_frames'],
                                           expected['kept_frames'])
-    assert out['spatial_joint_mask'].sum() == 9
-    assert out['temporal'].shape == (2, 30, 25, 3)
-    assert out['temporal_kept_frames'].shape == (30, )
+    assert out['views']['spatial']['joint_mask'].sum() == 9
+    assert view(out, 'temporal').shape == (2, 30, 25, 3)
+    assert out['views']['temporal']['kept_frames'].shape == (30, )
 
 
 def test_views_depend_on_seed_epoch_and_sample_only(epoch):
@@ -144,9 +149,9 @@ def test_views_depend_on_seed_epoch_and_sample_only(epoch):
     b = second(sample(idx=5))
     c = first(sample(idx=5))
     for name in VIEWS:
-        np.testing.assert_array_equal(a[name], b[name])
-        np.testing.assert_array_equal(a[name], c[name])
-    assert not np.array_equal(a['anchor'], a['spatial'])
+        np.testing.assert_array_equal(view(a, name), view(b, name))
+        np.testing.assert_array_equal(view(a, name), view(c, name))
+    assert not np.array_equal(view(a, 'anchor'), view(a, 'spatial'))
     other_sample = first(sample(idx=6))
     epoch(4)
     other_epoch = first(sample(idx=5))
@@ -156,7 +161,7 @@ def test_views_depend_on_seed_epoch_and_sample_only(epoch):
     })(sample(idx=5))
     for other in (other_sample, other_epoch, reseeded):
         for name in VIEWS:
-            assert not np.array_equal(a[name], other[name]), name
+            assert not np.array_equal(view(a, name), view(other, name)), name
 
 
 def test_views_leave_the_callers_sample_and_global_rng_alone():
@@ -173,12 +178,12 @@ def test_views_leave_the_callers_sample_and_global_rng_alone():
     assert set(results) == keys
     for key, value in copies.items():
         np.testing.assert_array_equal(results[key], value)
-    assert not np.shares_memory(out['anchor'], results['keypoint'])
+    assert not np.shares_memory(view(out, 'anchor'), results['keypoint'])
     np.testing.assert_array_equal(after[1], state[1])
     assert after[2:] == state[2:]
     np.random.seed(1)
     again = multiview()(sample(idx=1))
-    np.testing.assert_array_equal(again['anchor'], out['anchor'])
+    np.testing.assert_array_equal(view(again, 'anchor'), view(out, 'anchor'))
     assert out['frame_dir'] == results['frame_dir'] and 'keypoint' not in out
 
 
@@ -188,21 +193,25 @@ def test_share_batch_gives_a_group_the_same_views(epoch):
     outs = [views(sample(idx=100 + 7 * i)) for i in range(8)]
     for name in VIEWS:
         for i in (1, 2, 3):
-            np.testing.assert_array_equal(outs[i][name], outs[0][name])
-            np.testing.assert_array_equal(outs[4 + i][name], outs[4][name])
-        assert not np.array_equal(outs[0][name], outs[4][name])
+            np.testing.assert_array_equal(
+                view(outs[i], name), view(outs[0], name))
+            np.testing.assert_array_equal(
+                view(outs[4 + i], name), view(outs[4], name))
+        assert not np.array_equal(view(outs[0], name), view(outs[4], name))
     # Group g of the main process (worker -1): key (seed, epoch, 0, g, ...).
     keypoint = make_sample()['keypoint']
     for group, out in ((0, outs[0]), (1, outs[4])):
         rng = pcg64_generator([SEED, 2, 0, group, VIEW_STREAM, 0])
         expected = run_view(fresh_views()['anchor'], keypoint, rng)
-        np.testing.assert_array_equal(out['anchor'], expected['keypoint'])
+        np.testing.assert_array_equal(
+            view(out, 'anchor'), expected['keypoint'])
     # The count restarts with the epoch.
     epoch(3)
     restarted = views(sample(idx=1))
     rng = pcg64_generator([SEED, 3, 0, 0, VIEW_STREAM, 0])
     expected = run_view(fresh_views()['anchor'], keypoint, rng)
-    np.testing.assert_array_equal(restarted['anchor'], expected['keypoint'])
+    np.testing.assert_array_equal(
+        view(restarted, 'anchor'), expected['keypoint'])
 
 
 def test_without_sample_idx_each_transform_continues_its_own_stream():
@@ -215,8 +224,8 @@ def test_without_sample_idx_each_transform_continues_its_own_stream():
             results = dict(keypoint=make_sample()['keypoint'])
             for transform in transforms:
                 results = transform(results)
-            np.testing.assert_array_equal(out[name], results['keypoint'])
-    assert not np.array_equal(outs[0]['anchor'], outs[1]['anchor'])
+            np.testing.assert_array_equal(view(out, name), results['keypoint'])
+    assert not np.array_equal(view(outs[0], 'anchor'), view(outs[1], 'anchor'))
 
 
 def test_a_transform_keyed_otherwise_keeps_its_own_generator(epoch):
@@ -228,7 +237,7 @@ def test_a_transform_keyed_otherwise_keeps_its_own_generator(epoch):
     for value in (0, 5):  # its draws do not depend on the epoch
         epoch(value)
         out = views(sample(idx=8))
-        zero = np.flatnonzero(np.all(out['anchor'] == 0, axis=(0, 1, 3)))
+        zero = np.flatnonzero(np.all(view(out, 'anchor') == 0, axis=(0, 1, 3)))
         hidden.append(zero.tolist())
     expected = alone(sample(idx=8))['occluded_joints']
     assert hidden == [expected, expected] and len(expected) == 4

@@ -202,10 +202,10 @@ def make_views(dataset, index: int) -> Dict:
     original = results['keypoint']
     out = multiview(results)
     views = [View('original', original)]
-    for name in multiview.view_names:
+    for name, view in out['views'].items():
         views.append(
-            View(name, out[name], out.get(name + '_joint_mask'),
-                 out.get(name + '_kept_frames')))
+            View(name, view['keypoint'], view.get('joint_mask'),
+                 view.get('kept_frames')))
     info = {k: v for k, v in results.items() if k != 'keypoint'}
     return dict(info=info, views=views)
 

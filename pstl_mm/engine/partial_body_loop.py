@@ -9,6 +9,7 @@ from mmengine.runner.loops import _parse_losses
 from torch.utils.data import DataLoader
 
 from ..datasets.transforms.occlusion import MODES, PartialBodyOcclusion
+from ..datasets.transforms.walk import iter_transforms
 from ..evaluation.partial_body_metric import PartialBodyMetric
 
 Setting = Tuple[str, str, int, int]  # mode, kind, level, repeat
@@ -17,35 +18,17 @@ Setting = Tuple[str, str, int, int]  # mode, kind, level, repeat
 def find_occlusions(dataset) -> List[PartialBodyOcclusion]:
     """Every :class:`PartialBodyOcclusion` in a dataset's pipeline.
 
-    Looks through MMEngine's dataset wrappers (``.dataset``, ``.datasets``)
-    and nested pipelines (any transform with a ``transforms`` list).
-
     Args:
-        dataset: The test dataset.
+        dataset: The test dataset (wrappers and nested pipelines are looked
+            through, see :func:`~pstl_mm.datasets.transforms.iter_transforms`).
 
     Returns:
         list[PartialBodyOcclusion]: The transforms found, possibly none.
     """
-    found: List[PartialBodyOcclusion] = []
-
-    def visit(transforms) -> None:
-        for transform in transforms:
-            if isinstance(transform, PartialBodyOcclusion):
-                found.append(transform)
-            elif isinstance(getattr(transform, 'transforms', None), list):
-                visit(transform.transforms)
-
-    datasets = [dataset]
-    while datasets:
-        current = datasets.pop()
-        pipeline = getattr(current, 'pipeline', None)
-        if pipeline is not None:
-            visit(getattr(pipeline, 'transforms', [pipeline]))
-        if hasattr(current, 'datasets'):
-            datasets.extend(current.datasets)
-        elif hasattr(current, 'dataset'):
-            datasets.append(current.dataset)
-    return found
+    return [
+        transform for transform in iter_transforms(dataset)
+        if isinstance(transform, PartialBodyOcclusion)
+    ]
 
 
 @LOOPS.register_module()

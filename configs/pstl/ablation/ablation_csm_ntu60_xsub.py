@@ -5,8 +5,5 @@ _base_ = [
 ]
 
 views = dict(anchor=_base_.augment, spatial=_base_.csm_view)
-model = dict(pairs=dict(_delete_=True, spatial=('anchor', 'spatial')))
 train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
-    dict(type='MultiView', views=views),
-    dict(_base_.pack, collect_keys=('anchor', 'spatial', 'spatial_joint_mask'))
-]))
+    dict(type='MultiView', views=views), _base_.pack]))

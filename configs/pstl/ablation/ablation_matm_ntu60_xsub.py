@@ -5,7 +5,5 @@ _base_ = [
 ]
 
 views = dict(anchor=_base_.augment, temporal=_base_.matm_view)
-model = dict(pairs=dict(_delete_=True, temporal=('anchor', 'temporal')))
 train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
-    dict(type='MultiView', views=views),
-    dict(_base_.pack, collect_keys=('anchor', 'temporal'))]))
+    dict(type='MultiView', views=views), _base_.pack]))

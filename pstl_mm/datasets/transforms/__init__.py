@@ -9,8 +9,10 @@ from .augment import (SkeletonFlip, SkeletonRotate, SkeletonShear,
 from .masking import (CentralSpatialMasking, MotionAttentionTemporalMasking,
                       RandomSpatialMasking, RandomTemporalMasking)
 from .occlusion import PartialBodyOcclusion
+from .pack_views import PackViews
 from .seeded import SeededTransform
 from .views import MultiView
+from .walk import iter_transforms
 
 __all__ = [
     'SeededTransform',
@@ -28,6 +30,10 @@ __all__ = [
     'RandomTemporalMasking',
     # views.py
     'MultiView',
+    # pack_views.py
+    'PackViews',
+    # walk.py
+    'iter_transforms',
     # occlusion.py
     'PartialBodyOcclusion',
 ]

@@ -12,6 +12,9 @@ from .seeded import (CallGroups, KeyedGenerator, SeededTransform,
 #: First word of every view's stream (after the key of the sample).
 VIEW_STREAM = zlib.crc32(b'MultiView')
 
+#: What a view keeps of its pipeline's results.
+VIEW_FIELDS = ('keypoint', 'joint_mask', 'kept_frames')
+
 
 def copy_sample(results: Dict) -> Dict:
     """A copy of ``results`` for one view: arrays copied, the rest shared.
@@ -44,13 +47,13 @@ class MultiView(BaseTransform):
     """Run one sub-pipeline per named view on copies of the same sample.
 
     Each view is augmented separately from the same sample with its own
-    random draws. The result keeps the sample's metadata and adds, per view
-    ``name``, ``results[name]`` (the view's keypoint array, (M, T', V, C))
-    and, where the view's pipeline made them, ``results[name +
-    '_joint_mask']`` ((V,) bool, True = removed) and ``results[name +
-    '_kept_frames']`` ((T',) int, the frames a temporal mask kept). Pack
-    them with ``PackActionInputs(collect_keys=...)``. The caller's
-    ``results`` is not changed.
+    random draws. The result keeps the sample's metadata (``keypoint``
+    excluded) and adds ``results['views']``, a dict view name -> the view:
+    ``keypoint`` (M, T', V, C) and, where the view's pipeline made them,
+    ``joint_mask`` ((V,) bool, True = removed) and ``kept_frames`` ((T',)
+    int, the frames a temporal mask kept), in the order of ``views``.
+    :class:`PackViews` packs whatever views and masks are there. The
+    caller's ``results`` is not changed.
 
     Random draws: for a sample of a dataset (``results['sample_idx']``
     set), view number v gets one generator, restarted from the key
@@ -186,8 +189,10 @@ class MultiView(BaseTransform):
                 unchanged.
 
         Returns:
-            dict: The sample's other keys and those of every view, or
-            ``None`` if a view's pipeline gave ``None``.
+            dict: The sample's other keys and ``views`` (view name ->
+            ``keypoint`` and, where made, ``joint_mask`` and
+            ``kept_frames``), or ``None`` if a view's pipeline gave
+            ``None``.
 
         Raises:
             ValueError: naming the sample: it does not have ``num_frames``
@@ -202,16 +207,17 @@ class MultiView(BaseTransform):
                 'AimCLRPreprocess before MultiView)')
         key = self._sample_key(results)
         out = {k: v for k, v in results.items() if k != 'keypoint'}
+        views = {}
         for v, (name, steps) in enumerate(self._steps.items()):
             view = self._run_view(steps, copy_sample(results),
                                   self._view_rng(steps, key, v))
             if view is None:
                 return None
-            out[name] = view['keypoint']
-            if 'joint_mask' in view:
-                out[name + '_joint_mask'] = view['joint_mask']
-            if 'kept_frames' in view:
-                out[name + '_kept_frames'] = view['kept_frames']
+            views[name] = {
+                field: view[field]
+                for field in VIEW_FIELDS if field in view
+            }
+        out['views'] = views
         return out
 
     def __repr__(self) -> str:

@@ -1,3 +1,4 @@
 from .barlow_twins_head import BarlowTwinsHead
+from .masked_gcn_head import MaskedGCNHead
 
-__all__ = ['BarlowTwinsHead']
+__all__ = ['BarlowTwinsHead', 'MaskedGCNHead']

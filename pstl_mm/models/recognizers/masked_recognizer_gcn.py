@@ -11,26 +11,27 @@ from mmaction.utils import SampleList
 
 @MODELS.register_module()
 class MaskedRecognizerGCN(RecognizerGCN):
-    """RecognizerGCN that passes the samples' joint masks to the backbone.
+    """RecognizerGCN that passes the samples' joint masks to backbone and head.
 
-    When a data sample carries ``joint_mask`` in its metainfo (a (V,) bool
-    array, True = removed, e.g. from
+    When a data sample carries a ``joint_mask`` field (a (V,) bool array,
+    True = removed, e.g. from
     :class:`~pstl_mm.datasets.transforms.PartialBodyOcclusion` in
-    ``'drop'`` mode, packed by
-    ``PackActionInputs(meta_keys=(..., 'joint_mask'))``), the backbone is
+    ``'drop'`` mode, packed by MMAction2's
+    ``PackActionInputs(algorithm_keys=('joint_mask', ))``), the backbone is
     called as ``backbone(x, joint_mask)`` with the (N, V) masks of the batch
-    (samples without one keep every joint), and its (N, M, C, T, V) output,
-    zero at removed joints, is multiplied by ``V / n_kept`` per sample: the
-    plain average over T and V of MMAction2's ``GCNHead`` is then the
-    average over the kept joints only (``MaskableSTGCN.pool``).
+    (samples without one keep every joint), and the same masks go to the
+    head as ``joint_mask`` through MMAction2's ``loss_predict_kwargs``;
+    :class:`~pstl_mm.models.MaskedGCNHead` then pools over the kept joints
+    with ``MaskableSTGCN.pool``.
 
     Without masks (or in ``mode='tensor'``, which has no data samples) it is
     exactly :class:`~mmaction.models.RecognizerGCN`.
     """
 
-    def _backbone_takes_mask(self) -> bool:
-        """Whether ``self.backbone.forward`` accepts ``joint_mask``."""
-        params = inspect.signature(self.backbone.forward).parameters
+    @staticmethod
+    def _takes_mask(module: torch.nn.Module) -> bool:
+        """Whether ``module.forward`` names a ``joint_mask`` argument."""
+        params = inspect.signature(module.forward).parameters
         return 'joint_mask' in params
 
     def joint_masks(self, data_samples: Optional[SampleList],
@@ -48,20 +49,23 @@ class MaskedRecognizerGCN(RecognizerGCN):
             no sample carries ``joint_mask``.
 
         Raises:
-            ValueError: A mask is not (V,) or the backbone takes no mask.
+            ValueError: A mask is not (V,), or the backbone or head takes no
+                mask.
         """
         if not data_samples:
             return None
         masks: List[Optional[np.ndarray]] = [
-            sample.metainfo.get('joint_mask') for sample in data_samples
+            sample.get('joint_mask') for sample in data_samples
         ]
         if all(mask is None for mask in masks):
             return None
-        if not self._backbone_takes_mask():
-            raise ValueError(
-                'MaskedRecognizerGCN: the data samples carry joint_mask but '
-                f'the backbone {type(self.backbone).__name__} takes no '
-                'joint_mask argument; use MaskableSTGCN')
+        parts = (self.backbone, getattr(self, 'cls_head', None))
+        for part in parts:
+            if part is not None and not self._takes_mask(part):
+                raise ValueError(
+                    'MaskedRecognizerGCN: the data samples carry joint_mask '
+                    f'but {type(part).__name__} takes no joint_mask argument; '
+                    'use MaskableSTGCN and MaskedGCNHead')
         rows = []
         for i, mask in enumerate(masks):
             if mask is None:
@@ -88,12 +92,13 @@ class MaskedRecognizerGCN(RecognizerGCN):
             stage (str): ``'backbone'`` or ``'head'``.
                 Defaults to ``'backbone'``.
             data_samples (list[ActionDataSample], optional): The batch; its
-                ``joint_mask`` metainfo, where present, removes joints.
+                ``joint_mask`` fields, where present, remove joints.
 
         Returns:
             tuple: The features ((N * num_clips, M, C', T', V) for
-            ``'backbone'``, (N * num_clips, num_classes) scores for
-            ``'head'``) and an empty dict of kwargs for the head.
+            ``'backbone'``, zero at removed joints; (N * num_clips,
+            num_classes) scores for ``'head'``) and the kwargs for the head
+            (``joint_mask`` (N * num_clips, V) where the batch has masks).
         """
         loss_predict_kwargs = dict()
         bs, nc = inputs.shape[:2]
@@ -105,9 +110,7 @@ class MaskedRecognizerGCN(RecognizerGCN):
         else:
             mask = mask.repeat_interleave(nc, dim=0)  # N * num_clips, V
             x = self.backbone(inputs, joint_mask=mask)
-            num_joints = mask.shape[1]
-            kept = (~mask).sum(dim=1).to(x.dtype)
-            x = x * (num_joints / kept).view(-1, 1, 1, 1, 1)
+            loss_predict_kwargs['joint_mask'] = mask
 
         if stage == 'backbone':
             return x, loss_predict_kwargs

@@ -6,8 +6,9 @@
 # ../../partial_body/partial_body_ntu60_xsub.py.
 _base_ = ['../default_runtime.py', './recognition.py']
 
-# RecognizerGCN that hands the samples' joint masks ('drop') to the encoder.
-model = dict(type='MaskedRecognizerGCN')
+# RecognizerGCN that hands the samples' joint masks ('drop') to the encoder
+# and to a GCNHead that pools over the kept joints.
+model = dict(type='MaskedRecognizerGCN', cls_head=dict(type='MaskedGCNHead'))
 
 test_pipeline = [
     # Reconfigured by PartialBodyTestLoop for every setting; its draws are
@@ -17,7 +18,8 @@ test_pipeline = [
     dict(
         type='PackActionInputs',
         meta_keys=('frame_dir', 'sample_idx', 'occlusion',
-                   'occluded_joints', 'joint_mask')),
+                   'occluded_joints'),
+        algorithm_keys=('joint_mask', )),
 ]
 # Workers are re-created every pass, so they see the current setting.
 test_dataloader = dict(

@@ -1,13 +1,12 @@
 # PSTL pretraining: the model, the views and the pipeline, the dataloader
 # and the schedule. A config adds the data (one of ../datasets/*_<split>.py):
 #   train_dataloader = dict(dataset=dict(_base_.pretrain_data, stream=...))
-# and an ablation its own views and pairs.
+# and an ablation its own views.
 _base_ = ['../default_runtime.py']
 
 # 16-channel ST-GCN encoder, 6144-wide projector, Barlow Twins losses between
-# the anchor and its CSM (spatial) and MATM (temporal) views.
-view_keys = ('anchor', 'view2', 'spatial', 'spatial_joint_mask', 'temporal',
-             'temporal_joint_mask')
+# the anchor and every other view of the pipeline (PSTL: its CSM (spatial)
+# and MATM (temporal) views) unless a config names its pairs.
 model = dict(
     type='PSTL',
     backbone=dict(
@@ -23,13 +22,7 @@ model = dict(
         hidden_channels=6144,
         out_channels=6144),
     head=dict(type='BarlowTwinsHead', lambd=2e-4),
-    pairs=dict(spatial=('anchor', 'spatial'), temporal=('anchor', 'temporal')),
-    data_preprocessor=dict(
-        type='MultiModalDataPreprocessor',
-        preprocessors={
-            key: dict(type='ActionDataPreprocessor', format_shape='NCTVM')
-            for key in view_keys
-        }))
+    data_preprocessor=dict(type='ViewsDataPreprocessor'))
 
 # The views: each one augmented separately (crop, shear, rotate, flip), then
 # masked. The ablations (Tab. 2/3) and SkeletonBT pick theirs from these.
@@ -54,9 +47,7 @@ rsm_view = augment + [
 ]
 rtm_view = augment + [dict(type='RandomTemporalMasking', num_removed=20)]
 views = dict(anchor=augment, spatial=csm_view, temporal=matm_view)
-pack = dict(
-    type='PackActionInputs',
-    collect_keys=('anchor', 'spatial', 'spatial_joint_mask', 'temporal'))
+pack = dict(type='PackViews')  # whatever views and masks MultiView made
 train_pipeline = [dict(type='MultiView', views=views), pack]
 
 # Workers are re-created every epoch (persistent_workers=False): each
