@@ -5,7 +5,7 @@ Sub-commands::
     python tools/visualize.py views CFG --index I [--out-dir DIR]
         [--ann-file PKL] [--split NAME] [--format gif|png] [--seed S]
     python tools/visualize.py tsne CFG CKPT [--out-dir DIR] [--ann-file PKL]
-        [--split NAME] [--max-samples N] [--seed S]
+        [--split NAME] [--features NPZ] [--max-samples N] [--seed S]
 
 ``views`` draws one training sample of a pretraining config and every view
 its ``MultiView`` makes of it (e.g. anchor, spatial, temporal) side by side,
@@ -19,7 +19,9 @@ the path written and a one-line summary of the sample.
 ``tsne`` embeds the encoder features (pooled over time, joints and persons)
 of a config's test samples (else its training samples) from a checkpoint
 (pretraining, linear or finetuning: its ``backbone.*`` weights) with t-SNE
-and writes a PNG of the 2-D map coloured by class.
+and writes a PNG of the 2-D map coloured by class (features through
+:mod:`pstl_mm.apis`, or read from ``--features``, the ``.npz`` of
+``tools/extract_features.py``).
 
 Frame numbers are those of each view before its temporal mask, i.e. of the
 sequence after the view's crop (``TemporalPadCrop`` keeps T frames, shifted
@@ -555,39 +557,25 @@ def tsne_command(args: argparse.Namespace) -> int:
     Returns:
         int: Exit status (0).
     """
-    import torch
-    from mmaction.registry import DATASETS, MODELS
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
     from sklearn.manifold import TSNE
 
-    import pstl_mm  # noqa: F401
-    cfg = Config.fromfile(args.config)
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
-    loader = cfg.get('test_dataloader') or cfg.train_dataloader
-    data_cfg = loader.dataset.copy()
-    data_cfg.pipeline = []
-    data_cfg.pop('label_fraction', None)
-    if args.ann_file:
-        data_cfg.ann_file = args.ann_file
-    if args.split:
-        data_cfg.split = args.split
-    dataset = DATASETS.build(data_cfg)
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    backbone = model.backbone.eval()
-    rng = np.random.default_rng(args.seed)
-    count = min(args.max_samples, len(dataset))
-    indices = np.sort(rng.choice(len(dataset), size=count, replace=False))
-    feats, labels = [], []
-    with torch.no_grad():
-        for start in range(0, count, 64):
-            batch = [dataset[int(i)] for i in indices[start:start + 64]]
-            x = torch.from_numpy(np.stack([b['keypoint'] for b in batch]))
-            feats.append(backbone.pool(backbone(x)).numpy())
-            labels += [b['label'] for b in batch]
-    feats, labels = np.concatenate(feats), np.asarray(labels)
+    if args.features:
+        saved = np.load(args.features)
+        feats, labels = saved['features'], saved['labels']
+        rng = np.random.default_rng(args.seed)
+        count = min(args.max_samples, len(feats))
+        keep = np.sort(rng.choice(len(feats), size=count, replace=False))
+        feats, labels = feats[keep], labels[keep]
+    else:
+        from pstl_mm.apis import (build_clip_dataset, dataset_features,
+                                  init_encoder)
+        encoder = init_encoder(args.config, args.checkpoint)
+        dataset = build_clip_dataset(args.config, args.ann_file, args.split)
+        rng = np.random.default_rng(args.seed)
+        count = min(args.max_samples, len(dataset))
+        indices = np.sort(rng.choice(len(dataset), size=count, replace=False))
+        out = dataset_features(encoder, dataset, indices)
+        feats, labels = out['features'], out['labels']
     perplexity = min(args.perplexity, max(2.0, (count - 1) / 3))
     points = TSNE(
         n_components=2,
@@ -658,6 +646,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='folder to write to (default: work_dirs/visualize)')
     tsne.add_argument('--ann-file', help="replaces the dataset's ann_file")
     tsne.add_argument('--split', help="replaces the dataset's split")
+    tsne.add_argument('--features', help='an .npz of tools/'
+                      'extract_features.py: map these features instead of '
+                      'computing them')
     tsne.add_argument('--max-samples', type=int, default=2000)
     tsne.add_argument('--perplexity', type=float, default=30.0)
     tsne.add_argument('--seed', type=int, default=0)
