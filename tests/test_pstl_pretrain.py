@@ -130,26 +130,42 @@ def test_training_lowers_the_loss(fixture_pkl, tmp_path):
     assert losses[-4:].mean() < 0.8 * losses[:4].mean()
 
 
-def test_resume_gives_the_same_next_losses(fixture_pkl, tmp_path):
-    overrides = {'model.backbone.dropout': 0.0}
+def _demo_run(ann_file, work_dir, **overrides):
+    """The demo pretraining config at test size (dropout left at 0.5)."""
     cfg = tiny_cfg(
-        str(CONFIG_DIR / 'pstl_ntu60_xsub.py'), fixture_pkl,
-        tmp_path / 'full', **overrides)
-    full = build_runner(cfg)
+        str(CONFIG_DIR / 'demo_pstl_synthetic.py'), ann_file, work_dir,
+        **{'model.backbone.num_person': 2,
+           'train_dataloader.dataset.num_person': 2,
+           'default_hooks.checkpoint.max_keep_ckpts': 3, **overrides})
+    assert cfg.model.backbone.dropout == 0.5
+    MessageHub._instance_dict.clear()
+    return cfg
+
+
+def test_resume_continues_exactly_with_dropout(fixture_pkl, tmp_path):
+    full = build_runner(_demo_run(fixture_pkl, tmp_path / 'full'))
     full.train()
     straight = loss_history(full)[-5:]  # epoch 2
+    checkpoint = torch.load(tmp_path / 'full' / 'epoch_1.pth',
+                            weights_only=False)
+    assert set(checkpoint['random_states']) >= {'python', 'numpy', 'torch'}
 
-    cfg = tiny_cfg(
-        str(CONFIG_DIR / 'pstl_ntu60_xsub.py'), fixture_pkl,
-        tmp_path / 'resumed', **overrides)
-    cfg.resume = True
-    cfg.load_from = str(tmp_path / 'full' / 'epoch_1.pth')
-    MessageHub._instance_dict.clear()
-    resumed = build_runner(cfg)
-    resumed.train()
-    again = loss_history(resumed)[-5:]
-    assert resumed.epoch == 2
-    np.testing.assert_allclose(again, straight, rtol=1e-4)
+    def resumed(work_dir, **overrides):
+        cfg = _demo_run(fixture_pkl, work_dir, **overrides)
+        cfg.resume = True
+        cfg.load_from = str(tmp_path / 'full' / 'epoch_1.pth')
+        runner = build_runner(cfg)
+        runner.train()
+        assert runner.epoch == 2
+        return loss_history(runner)[-5:]
+
+    # Different global states before resuming change nothing.
+    torch.manual_seed(1234)
+    np.random.seed(1234)
+    np.testing.assert_array_equal(resumed(tmp_path / 'again'), straight)
+    # Without the saved states, dropout draws other masks.
+    other = resumed(tmp_path / 'other', custom_hooks=[])
+    assert np.abs(other - straight).max() > 1e-6
 
 
 def test_missing_data_names_the_converter(tmp_path):
@@ -181,3 +197,29 @@ def test_views_are_keyed_by_sample_and_epoch(fixture_pkl):
     c = second[5]['inputs']
     assert not torch.equal(a['anchor'], c['anchor'])
     hub.update_info('epoch', 0)
+
+
+def test_train_command_line_seed_flags_take_effect():
+    import importlib.util
+
+    from .conftest import REPO_ROOT
+    spec = importlib.util.spec_from_file_location(
+        'pstl_tools_train', REPO_ROOT / 'tools' / 'train.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    config = str(CONFIG_DIR / 'pstl_ntu60_xsub.py')
+    for argv, expected in (
+        ([], dict(seed=1, diff_rank_seed=False, deterministic=False)),
+        (['--seed', '7'], dict(seed=7, diff_rank_seed=False,
+                               deterministic=False)),
+        (['--seed', '3', '--diff-rank-seed', '--deterministic'],
+         dict(seed=3, diff_rank_seed=True, deterministic=True)),
+    ):
+        import sys
+        saved, sys.argv = sys.argv, ['train.py', config] + argv
+        try:
+            args = tool.parse_args()
+        finally:
+            sys.argv = saved
+        cfg = tool.merge_args(Config.fromfile(config), args)
+        assert cfg.randomness == expected, argv

@@ -112,12 +112,15 @@ def merge_args(cfg, args):
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
 
-    # set random seeds
-    if cfg.get('randomness', None) is None:
-        cfg.randomness = dict(
-            seed=args.seed,
-            diff_rank_seed=args.diff_rank_seed,
-            deterministic=args.deterministic)
+    # random seeds: the command line overrides the config's randomness
+    randomness = dict(cfg.get('randomness') or {})
+    if args.seed is not None:
+        randomness['seed'] = args.seed
+    if args.diff_rank_seed:
+        randomness['diff_rank_seed'] = True
+    if args.deterministic:
+        randomness['deterministic'] = True
+    cfg.randomness = randomness
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

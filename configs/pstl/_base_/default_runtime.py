@@ -13,5 +13,7 @@ runner_type = 'PortableRunner'
 randomness = dict(seed=1, diff_rank_seed=False, deterministic=False)
 
 # Freed tensor memory goes back to the system at once, so the resident peak
-# follows the live tensors (see pstl_mm.engine.hooks.HeapTrimHook).
-custom_hooks = [dict(type='HeapTrimHook')]
+# follows the live tensors (see pstl_mm.engine.hooks.HeapTrimHook); a
+# resumed run continues with the random states the interrupted one had
+# (RandomStateHook).
+custom_hooks = [dict(type='HeapTrimHook'), dict(type='RandomStateHook')]
