@@ -14,25 +14,33 @@ Usage::
 
 and ends with one table: linear top-1 and the joints-shaded and
 parts-shaded rows, pretrained beside random init. Every step runs on
-MMEngine's runner, logging as it goes.
+MMEngine's runner; the console shows one progress bar per stage (loss or
+accuracy in it), the full runner logs go to ``<work-dir>/demo.log`` and the
+runs' own log folders.
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 import sys
+import warnings
 from typing import Optional, Tuple
 
 # Large tensors on transparent huge pages: torch reads this at its first
 # allocation, so before it is imported (see pstl_mm.engine.hooks.HeapTrimHook).
 os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
 
-import numpy as np  # noqa: E402
-from mmengine.config import Config
-from mmengine.runner import Runner
+# The stack's import-time warnings go to the log, not the console.
+with warnings.catch_warnings(record=True) as IMPORT_WARNINGS:
+    warnings.simplefilter('always')
+    import numpy as np  # noqa: E402
+    from mmengine.config import Config
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+    from tqdm import tqdm
 
-import pstl_mm  # noqa: F401
-
-from mmaction.registry import RUNNERS
+    import pstl_mm  # noqa: F401
+    from mmaction.registry import RUNNERS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs', 'pstl', 'demo')
@@ -56,52 +64,146 @@ def ensure_data(path: str) -> None:
     make_demo_data(['--out', path])
 
 
-def run(config: str, data: str, work_dir: str, **options) -> Runner:
-    """Build a runner for ``configs/pstl/demo/<config>.py`` on ``data``.
+class StageProgress(Hook):
+    """One console progress bar for a runner's training or testing.
 
-    As ``tools/train.py`` does: from ``RUNNERS`` when the config names a
-    ``runner_type``, else mmengine's Runner.
+    Args:
+        desc (str): The stage's name, left of the bar.
+        total (int): Iterations of the stage.
+        out: Where the bar goes (the console).
     """
-    cfg = Config.fromfile(osp.join(CONFIGS, f'{config}.py'))
-    cfg.work_dir = work_dir
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(loader):
-            cfg[loader].dataset.ann_file = data
-    cfg.merge_from_dict(options)
-    if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
-    return RUNNERS.build(cfg)
+
+    priority = 'LOWEST'
+
+    def __init__(self, desc: str, total: int, out) -> None:
+        self.bar = tqdm(total=total, desc=f'{desc:<26}', file=out,
+                        mininterval=1.0, ncols=100, leave=True)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        self.bar.update(1)
+        if outputs and 'loss' in outputs:
+            self.bar.set_postfix_str(f'loss {float(outputs["loss"]):.1f}',
+                                     refresh=False)
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        if metrics and 'acc/top1' in metrics:
+            self.bar.set_postfix_str(
+                f'val top-1 {100 * metrics["acc/top1"]:.1f}%', refresh=False)
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None,
+                        outputs=None) -> None:
+        self.bar.update(1)
+
+    def close(self, postfix: Optional[str] = None) -> None:
+        if postfix is not None:
+            self.bar.set_postfix_str(postfix, refresh=False)
+        self.bar.close()
 
 
-def pretrain(data: str, work_dir: str) -> Tuple[str, np.ndarray, int]:
+class Demo:
+    """Runs the stages with their logs in ``work_dir/demo.log``.
+
+    Args:
+        data (str): The synthetic set.
+        work_dir (str): Where every run writes.
+    """
+
+    def __init__(self, data: str, work_dir: str) -> None:
+        self.data = data
+        self.work_dir = work_dir
+        self.console = sys.stdout
+        os.makedirs(work_dir, exist_ok=True)
+        self.log_path = osp.join(work_dir, 'demo.log')
+        self.log = open(self.log_path, 'w')
+        for record in IMPORT_WARNINGS:
+            self.log.write(warnings.formatwarning(
+                record.message, record.category, record.filename,
+                record.lineno))
+
+    @contextlib.contextmanager
+    def logged(self):
+        """Console output of the runners (logs, warnings) into the log."""
+        with contextlib.redirect_stdout(self.log), \
+                contextlib.redirect_stderr(self.log), \
+                warnings.catch_warnings():
+            warnings.simplefilter('default')
+            yield
+        self.log.flush()
+
+    def runner(self, config: str, work_dir: str, **options) -> Runner:
+        """Build a runner for ``configs/pstl/demo/<config>.py`` on the data.
+
+        As ``tools/train.py`` does: from ``RUNNERS`` when the config names a
+        ``runner_type``, else mmengine's Runner.
+        """
+        cfg = Config.fromfile(osp.join(CONFIGS, f'{config}.py'))
+        cfg.work_dir = work_dir
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+            if cfg.get(loader):
+                cfg[loader].dataset.ann_file = self.data
+        cfg.merge_from_dict(options)
+        if 'runner_type' not in cfg:
+            return Runner.from_cfg(cfg)
+        return RUNNERS.build(cfg)
+
+    def train(self, desc: str, config: str, work_dir: str,
+              **options) -> Runner:
+        """Train ``config`` with a progress bar; return the runner."""
+        with self.logged():
+            runner = self.runner(config, work_dir, **options)
+            total = runner.max_epochs * len(runner.train_dataloader)
+            progress = StageProgress(desc, total, self.console)
+            runner.register_hook(progress)
+            runner.train()
+        progress.close()
+        return runner
+
+    def test(self, desc: str, config: str, work_dir: str,
+             **options) -> Tuple[Runner, dict]:
+        """Test ``config`` with a progress bar; return runner, metrics."""
+        with self.logged():
+            runner = self.runner(config, work_dir, **options)
+            loop = runner.test_loop
+            passes = len(loop.settings()) if hasattr(loop, 'settings') else 1
+            progress = StageProgress(desc, passes * len(loop.dataloader),
+                                     self.console)
+            runner.register_hook(progress)
+            metrics = runner.test()
+        progress.close()
+        return runner, metrics
+
+
+def pretrain(demo: Demo) -> Tuple[str, np.ndarray, int]:
     """Step 2; returns the checkpoint, every iteration's loss, the epochs."""
-    runner = run('demo_pstl_synthetic', data, osp.join(work_dir, 'pretrain'))
-    runner.train()
+    runner = demo.train('pretraining PSTL', 'demo_pstl_synthetic',
+                        osp.join(demo.work_dir, 'pretrain'))
     losses = np.asarray(
         runner.message_hub.get_scalar('train/loss').data[0], dtype=float)
     return osp.join(runner.work_dir, f'epoch_{runner.max_epochs}.pth'), \
         losses, runner.max_epochs
 
 
-def linear(data: str, work_dir: str, pretrained: Optional[str]) -> Tuple[
+def linear(demo: Demo, tag: str, pretrained: Optional[str]) -> Tuple[
         str, float]:
     """Step 3; returns the linear checkpoint and its last top-1."""
     init = None if pretrained is None else dict(
         type='Pretrained', checkpoint=pretrained, prefix='backbone.')
-    runner = run('demo_linear_synthetic', data, work_dir,
-                 **{'model.backbone.init_cfg': init})
-    runner.train()
+    runner = demo.train(f'linear ({tag})', 'demo_linear_synthetic',
+                        osp.join(demo.work_dir, f'linear_{tag}'),
+                        **{'model.backbone.init_cfg': init})
     top1 = runner.message_hub.get_scalar('val/acc/top1').current()
     return osp.join(runner.work_dir,
                     f'epoch_{runner.max_epochs}.pth'), float(top1)
 
 
-def partial_body(data: str, work_dir: str,
-                 checkpoint: str) -> Tuple[dict, str]:
+def partial_body(demo: Demo, tag: str, checkpoint: str) -> Tuple[dict, str]:
     """Step 4; returns PartialBodyMetric's metrics and the PNG it drew."""
-    runner = run('demo_partial_body_synthetic', data, work_dir,
-                 load_from=checkpoint)
-    metrics = runner.test()
+    runner, metrics = demo.test(
+        f'partial body ({tag})', 'demo_partial_body_synthetic',
+        osp.join(demo.work_dir, f'partial_body_{tag}'),
+        load_from=checkpoint)
     return metrics, osp.join(runner.log_dir, 'partial_body.png')
 
 
@@ -129,17 +231,17 @@ def summarise(losses: np.ndarray, epochs: int, results: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    ensure_data(args.data)
-    checkpoint, losses, epochs = pretrain(args.data, args.work_dir)
+    demo = Demo(args.data, args.work_dir)
+    with demo.logged():
+        ensure_data(args.data)
+    print(f'[demo] synthetic set: {args.data}; full logs: {demo.log_path}')
+    checkpoint, losses, epochs = pretrain(demo)
     results = {}
     for name, init in (('PSTL pretrained', checkpoint),
                        ('random init', None)):
         tag = 'pstl' if init else 'random'
-        linear_ckpt, top1 = linear(
-            args.data, osp.join(args.work_dir, f'linear_{tag}'), init)
-        partial, plot = partial_body(
-            args.data, osp.join(args.work_dir, f'partial_body_{tag}'),
-            linear_ckpt)
+        linear_ckpt, top1 = linear(demo, tag, init)
+        partial, plot = partial_body(demo, tag, linear_ckpt)
         results[name] = dict(linear=top1, partial=partial, plot=plot)
     print(summarise(losses, epochs, results))
     print(f'\n[demo] pretrained encoder: {checkpoint}')
@@ -149,6 +251,7 @@ def main(argv=None) -> int:
         results['random init']['linear']
     print(f'[demo] pretraining changed linear top-1 by {100 * gain:+.1f} '
           'points over the random-init encoder')
+    print(f'[demo] runs, checkpoints and their logs: {args.work_dir}/')
     return 0
 
 
