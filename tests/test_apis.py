@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 
 from pstl_mm.apis import extract_features, init_encoder
 
-from .conftest import CONFIG_DIR, REPO_ROOT, tiny_cfg, write_annotations
+from .conftest import (CONFIG_DIR, REPO_ROOT, build_runner, tiny_cfg,
+                       write_annotations)
 
 CONFIG = CONFIG_DIR / 'pstl_ntu60_xsub.py'
 
@@ -35,7 +35,7 @@ def pretrained(tmp_path_factory):
     cfg = tiny_cfg(str(CONFIG), ann, root / 'work',
                    **{'train_cfg.max_epochs': 1,
                       'train_dataloader.batch_size': 10})
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     state = {
         k[len('backbone.'):]: v.clone()
