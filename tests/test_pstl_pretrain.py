@@ -133,7 +133,8 @@ def test_training_lowers_the_loss(fixture_pkl, tmp_path):
 def _demo_run(ann_file, work_dir, **overrides):
     """The demo pretraining config at test size (dropout left at 0.5)."""
     cfg = tiny_cfg(
-        str(CONFIG_DIR / 'demo_pstl_synthetic.py'), ann_file, work_dir,
+        str(CONFIG_DIR / 'demo' / 'demo_pstl_synthetic.py'), ann_file,
+        work_dir,
         **{'model.backbone.num_person': 2,
            'train_dataloader.dataset.num_person': 2,
            'default_hooks.checkpoint.max_keep_ckpts': 3, **overrides})
