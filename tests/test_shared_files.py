@@ -1,6 +1,7 @@
 """A missing file of the shared folder skips its tests, except under
 ``PSTL_REQUIRE_SHARED=1``, which ``make test`` (the README's test command,
 run by ``.ci/run``) sets: there it fails them."""
+import os
 import subprocess
 
 import pytest
@@ -37,15 +38,20 @@ def test_make_test_requires_the_shared_files():
     """``.ci/run`` runs ``make test``, whose pytest gets the variable."""
     assert (REPO_ROOT / '.ci' / 'run').read_text().splitlines()[-1] == \
         'make test'
-    commands = subprocess.run(['make', '-n', 'test'], cwd=REPO_ROOT,
-                              capture_output=True, text=True,
-                              check=True).stdout.splitlines()
-    assert commands[-1] == ('PSTL_REQUIRE_SHARED=1 .venv/bin/python -m '
-                            'pytest -q tests')
-    off = subprocess.run(['make', '-n', 'test', 'PSTL_REQUIRE_SHARED=0'],
-                         cwd=REPO_ROOT, capture_output=True, text=True,
-                         check=True).stdout.splitlines()
+    assert _make_commands()[-1] == ('PSTL_REQUIRE_SHARED=1 .venv/bin/python '
+                                    '-m pytest -q tests')
+    off = _make_commands('PSTL_REQUIRE_SHARED=0')
     assert off[-1].startswith('PSTL_REQUIRE_SHARED=0 ')
+
+
+def _make_commands(*args):
+    """What ``make -n test`` would run, also when run from within make."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES')}
+    out = subprocess.run(['make', '--no-print-directory', '-n', 'test',
+                          *args], cwd=REPO_ROOT, capture_output=True,
+                         text=True, check=True, env=env).stdout
+    return out.splitlines()
 
 
 def test_the_shared_folder_of_this_checkout():
