@@ -8,8 +8,20 @@ import torch.nn.functional as F
 TEMPERATURE = 0.07
 
 
-def _check_ks(ks: Sequence[int], memory_size: int) -> tuple:
-    """Validate ``ks``: distinct ints in ``[1, memory_size]``."""
+def check_ks(ks: Sequence[int], memory_size: int) -> tuple:
+    """Validate neighbour counts against a memory set.
+
+    Args:
+        ks (Sequence[int]): Neighbour counts.
+        memory_size (int): Samples of the memory set.
+
+    Returns:
+        tuple[int, ...]: ``ks``.
+
+    Raises:
+        ValueError: ``ks`` is empty, not distinct ints >= 1, or holds a
+            ``k`` larger than ``memory_size``; the message names it.
+    """
     ks = tuple(ks)
     if not ks or len(set(ks)) != len(ks) or any(
             not isinstance(k, int) or isinstance(k, bool) or k < 1
@@ -84,7 +96,7 @@ def knn_top1(train_feats: torch.Tensor,
                          'test samples)')
     _check_labels('memory', train_labels, n_train)
     _check_labels('test', test_labels, n_test)
-    ks = _check_ks(ks, n_train)
+    ks = check_ks(ks, n_train)
     if not temperature > 0:
         raise ValueError(f'knn_top1: temperature must be > 0, got '
                          f'{temperature}')
