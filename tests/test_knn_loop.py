@@ -187,3 +187,64 @@ def test_tools_test_evaluates_a_random_encoder(tiny_ann, tmp_path):
     assert set(top1) == {'1', '20'}
     assert all(0.0 <= value <= 1.0 for value in top1.values())
     assert f"knn/top1_k1: {top1['1']:.4f}" in out
+
+
+KNN_CONFIGS = sorted((REPO_ROOT / 'configs' / 'pstl' / 'knn').glob('*.py'))
+
+
+@pytest.fixture(scope='module')
+def layout_pkl(tmp_path_factory):
+    """Synthetic clips under every split name, per layout."""
+    from .conftest import write_annotations
+    folder = tmp_path_factory.mktemp('layouts')
+    return {
+        layout: write_annotations(folder / f'{layout}.pkl', 1, 3, layout)
+        for layout in ('nturgb+d', 'kinect_v1')
+    }
+
+
+@pytest.mark.parametrize('config', KNN_CONFIGS,
+                         ids=[c.name for c in KNN_CONFIGS])
+def test_every_knn_config_wires_its_encoder_and_splits(config):
+    name = config.stem[len('knn_'):]
+    stream = name.rsplit('_', 1)[1] if name.endswith(
+        ('_bone', '_motion')) else 'joint'
+    benchmark = name.split('_')[-2 if stream != 'joint' else -1]
+    cfg = Config.fromfile(str(config))
+    assert (REPO_ROOT / 'configs' / 'pstl' / f'pstl_{name}.py').is_file()
+    assert cfg.model.backbone.init_cfg.checkpoint == \
+        f'work_dirs/pstl_{name}/epoch_150.pth'
+    loaders = dict(memory=cfg.test_cfg.memory_dataloader,
+                   test=cfg.test_dataloader)
+    for role, loader in loaders.items():
+        ds = loader.dataset
+        part = 'train' if role == 'memory' else 'val'
+        assert ds.split == f'{benchmark}_{part}'
+        assert ds.get('stream', 'joint') == stream
+        assert ds.layout == cfg.model.backbone.layout
+        assert ds.num_classes is not None  # a labelled memory set
+        assert ds.pipeline[0].num_person == \
+            cfg.model.backbone.get('num_person', 2)
+
+
+# One per stream and per number of persons: the others differ in names only.
+@pytest.mark.parametrize('name', [
+    'ntu60_xsub', 'ntu120_xset_bone', 'pku2_xsub_motion', 'nw_ucla_xview'
+])
+def test_knn_config_extracts_features(name, layout_pkl):
+    from mmaction.registry import DATASETS
+    from mmengine.dataset import pseudo_collate
+    cfg = Config.fromfile(
+        str(REPO_ROOT / 'configs' / 'pstl' / 'knn' / f'knn_{name}.py'))
+    cfg.merge_from_dict({
+        'model.backbone.hidden_channels': 8,
+        'model.backbone.out_channels': 32,
+    })
+    model = MODELS.build(cfg.model).eval()
+    ann = layout_pkl[cfg.model.backbone.layout]
+    for loader in (cfg.test_cfg.memory_dataloader, cfg.test_dataloader):
+        dataset = DATASETS.build(dict(loader.dataset, ann_file=ann))
+        batch = model.data_preprocessor(
+            pseudo_collate([dataset[0], dataset[1]]), False)
+        feats = model(**batch, mode='tensor')
+        assert feats.shape == (2, 32) and torch.isfinite(feats).all()

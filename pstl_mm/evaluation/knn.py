@@ -26,7 +26,8 @@ def check_ks(ks: Sequence[int], memory_size: int) -> tuple:
     if not ks or len(set(ks)) != len(ks) or any(
             not isinstance(k, int) or isinstance(k, bool) or k < 1
             for k in ks):
-        raise ValueError(f'knn_top1: ks must be distinct ints >= 1, got {ks!r}')
+        raise ValueError(
+            f'knn_top1: ks must be distinct ints >= 1, got {ks!r}')
     if max(ks) > memory_size:
         raise ValueError(f'knn_top1: k={max(ks)} is larger than the memory '
                          f'set ({memory_size} samples)')

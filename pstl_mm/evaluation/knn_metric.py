@@ -40,9 +40,9 @@ def features_and_labels(data_samples: Sequence) -> List[tuple]:
         feats = sample.get('pooled_features')
         if feats is None:
             raise ValueError(
-                'KNNMetric: a data sample has no "pooled_features"; test a model '
-                "that stores them, e.g. model = dict(type='FeatureExtractor',"
-                ' backbone=...)')
+                'KNNMetric: a data sample has no "pooled_features"; test a '
+                "model that stores them, e.g. model = dict("
+                "type='FeatureExtractor', backbone=...)")
         out.append((feats.detach().float().cpu(), _label(sample)))
     return out
 
