@@ -248,3 +248,21 @@ def test_knn_config_extracts_features(name, layout_pkl):
             pseudo_collate([dataset[0], dataset[1]]), False)
         feats = model(**batch, mode='tensor')
         assert feats.shape == (2, 32) and torch.isfinite(feats).all()
+
+
+def test_memory_without_labels_is_refused(tiny_ann, tmp_path, monkeypatch):
+    runner = build_runner(tiny_cfg(tiny_ann, tmp_path, load_from=None))
+    loop = runner.build_test_loop(runner._test_loop)
+    test_step = runner.model.test_step
+
+    def unlabelled(data_batch):
+        outputs = test_step(data_batch)
+        for sample in outputs[:2]:
+            del sample.gt_label
+        return outputs
+
+    monkeypatch.setattr(runner.model, 'test_step', unlabelled)
+    # Two unlabelled samples in each of the 4 batches of 6, 6, 6, 2.
+    with pytest.raises(ValueError, match='8 of 20 samples of the memory set '
+                       'have no label'):
+        loop.extract_memory()

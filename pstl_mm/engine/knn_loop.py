@@ -23,8 +23,9 @@ class KNNTestLoop(TestLoop):
     ``model.test_step``, gathers the features and labels of every rank,
     hands them to the evaluator's :class:`~pstl_mm.evaluation.KNNMetric`,
     then tests as :class:`~mmengine.runner.TestLoop` does: the test
-    features go to the metric, which scores them by
-    :func:`~pstl_mm.evaluation.knn.knn_top1` (fractions ``knn/top1_k{k}``)
+    features go to the metric, which L2-normalises both sets and scores
+    them by :func:`~pstl_mm.evaluation.knn.knn_top1` in chunks of test
+    features (fractions ``knn/top1_k{k}``)
     and writes ``knn.json`` to the run's log dir (unless the metric was
     given its own ``out_dir``). The metrics reach the hooks and the log as
     any test metrics do.
