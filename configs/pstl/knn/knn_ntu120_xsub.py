@@ -1,0 +1,9 @@
+# kNN evaluation on NTU RGB+D 120 cross-subject, joint stream, of the encoder
+# of configs/pstl/pstl_ntu120_xsub.py:
+#   python tools/test.py configs/pstl/knn/knn_ntu120_xsub.py \
+#       work_dirs/pstl_ntu120_xsub/epoch_150.pth
+_base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/ntu120_xsub.py']
+
+model = dict(backbone=_base_.pstl.ntu120_xsub)
+test_cfg = dict(memory_dataloader=dict(dataset=_base_.train_data))
+test_dataloader = dict(dataset=_base_.val_data)

@@ -1,0 +1,10 @@
+# kNN evaluation on NTU RGB+D 60 cross-view, motion stream, of the encoder of
+# configs/pstl/pstl_ntu60_xview_motion.py:
+#   python tools/test.py configs/pstl/knn/knn_ntu60_xview_motion.py \
+#       work_dirs/pstl_ntu60_xview_motion/epoch_150.pth
+_base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/ntu60_xview.py']
+
+model = dict(backbone=_base_.pstl.ntu60_xview_motion)
+test_cfg = dict(
+    memory_dataloader=dict(dataset=dict(_base_.train_data, stream='motion')))
+test_dataloader = dict(dataset=dict(_base_.val_data, stream='motion'))

@@ -1,0 +1,17 @@
+# kNN evaluation on NW-UCLA cross-view (memory set views 1+2, test view 3) of
+# the encoder of configs/pstl/pstl_nw_ucla_xview.py: one person per clip.
+#   python tools/test.py configs/pstl/knn/knn_nw_ucla_xview.py \
+#       work_dirs/pstl_nw_ucla_xview/epoch_150.pth
+_base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/nw_ucla_xview.py']
+
+persons = _base_.data.num_person
+pipeline = [dict(_base_.test_pipeline[0], num_person=persons),
+            *_base_.test_pipeline[1:]]
+model = dict(
+    backbone=dict(
+        _base_.pstl.nw_ucla_xview,
+        layout=_base_.data.layout,
+        num_person=persons))
+test_cfg = dict(
+    memory_dataloader=dict(dataset=dict(_base_.train_data, pipeline=pipeline)))
+test_dataloader = dict(dataset=dict(_base_.val_data, pipeline=pipeline))

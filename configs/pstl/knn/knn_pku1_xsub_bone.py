@@ -1,0 +1,10 @@
+# kNN evaluation on PKU-MMD part I cross-subject, bone stream, of the encoder
+# of configs/pstl/pstl_pku1_xsub_bone.py:
+#   python tools/test.py configs/pstl/knn/knn_pku1_xsub_bone.py \
+#       work_dirs/pstl_pku1_xsub_bone/epoch_150.pth
+_base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/pku1_xsub.py']
+
+model = dict(backbone=_base_.pstl.pku1_xsub_bone)
+test_cfg = dict(
+    memory_dataloader=dict(dataset=dict(_base_.train_data, stream='bone')))
+test_dataloader = dict(dataset=dict(_base_.val_data, stream='bone'))

@@ -1,0 +1,10 @@
+# kNN evaluation on PKU-MMD part II cross-subject, motion stream, of the
+# encoder of configs/pstl/pstl_pku2_xsub_motion.py:
+#   python tools/test.py configs/pstl/knn/knn_pku2_xsub_motion.py \
+#       work_dirs/pstl_pku2_xsub_motion/epoch_150.pth
+_base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/pku2_xsub.py']
+
+model = dict(backbone=_base_.pstl.pku2_xsub_motion)
+test_cfg = dict(
+    memory_dataloader=dict(dataset=dict(_base_.train_data, stream='motion')))
+test_dataloader = dict(dataset=dict(_base_.val_data, stream='motion'))

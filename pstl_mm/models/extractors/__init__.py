@@ -1,0 +1,3 @@
+from .feature_extractor import FeatureExtractor
+
+__all__ = ['FeatureExtractor']
