@@ -54,14 +54,7 @@ class KNNTestLoop(TestLoop):
                 diff_rank_seed=runner._randomness_cfg.get(
                     'diff_rank_seed', False))
         self.memory_dataloader = memory_dataloader
-        self.metrics = [
-            metric for metric in self.evaluator.metrics
-            if isinstance(metric, KNNMetric)
-        ]
-        if not self.metrics:
-            raise ValueError("KNNTestLoop: the test evaluator has no "
-                             "KNNMetric; set test_evaluator = "
-                             "dict(type='KNNMetric')")
+        self.metrics = KNNMetric.find_in(self.evaluator, 'KNNTestLoop')
         # Fail now, not after the features, on a k the memory set lacks.
         for metric in self.metrics:
             metric.check_memory_size(len(self.memory_dataloader.dataset))

@@ -105,14 +105,8 @@ class PartialBodyTestLoop(TestLoop):
                 'PartialBodyTestLoop: the test dataloader has '
                 'persistent_workers=True, so its workers would keep the '
                 'first occlusion setting; set persistent_workers=False')
-        self.metrics = [
-            metric for metric in self.evaluator.metrics
-            if isinstance(metric, PartialBodyMetric)
-        ]
-        if not self.metrics:
-            raise ValueError('PartialBodyTestLoop: the test evaluator has no '
-                             'PartialBodyMetric; set test_evaluator = '
-                             "dict(type='PartialBodyMetric')")
+        self.metrics = PartialBodyMetric.find_in(self.evaluator,
+                                                 'PartialBodyTestLoop')
         # Fail now, not after hours of testing, on a level the layout
         # cannot take (e.g. all 5 parts).
         for mode, kind, level, repeat in self.settings():

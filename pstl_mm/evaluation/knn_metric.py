@@ -6,10 +6,10 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmaction.registry import METRICS
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from .knn import TEMPERATURE, check_ks, knn_top1
+from .report_metric import ReportMetric
 
 
 def _label(sample) -> int:
@@ -48,7 +48,7 @@ def features_and_labels(data_samples: Sequence) -> List[tuple]:
 
 
 @METRICS.register_module()
-class KNNMetric(BaseMetric):
+class KNNMetric(ReportMetric):
     """Weighted kNN top-1 of the test features against a memory set.
 
     The memory set (features and labels of the training split) is given by
@@ -88,19 +88,14 @@ class KNNMetric(BaseMetric):
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
         super().__init__(
+            out_dir=out_dir,
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
         self.ks = tuple(ks)
         self.temperature = float(temperature)
         self.chunk_size = int(chunk_size)
-        self.out_dir = out_dir
-        self.run_dir: Optional[str] = None
         self.memory: Optional[tuple] = None
-
-    def set_run_dir(self, run_dir: Optional[str]) -> None:
-        """Folder used when ``out_dir`` is not given (set by the loop)."""
-        self.run_dir = run_dir
 
     def check_memory_size(self, size: int) -> None:
         """Fail before any feature is computed on a ``k`` the memory set
@@ -161,7 +156,7 @@ class KNNMetric(BaseMetric):
                         ks=self.ks, temperature=self.temperature,
                         chunk_size=self.chunk_size)
         metrics = {f'top1_k{k}': value for k, value in top1.items()}
-        out_dir = self.out_dir if self.out_dir is not None else self.run_dir
+        out_dir = self.report_dir
         if out_dir is not None:
             os.makedirs(out_dir, exist_ok=True)
             path = osp.join(out_dir, 'knn.json')

@@ -7,8 +7,9 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmaction.registry import METRICS
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
+
+from .report_metric import ReportMetric
 
 KIND_TITLES = {
     'joints': 'Joints shaded',
@@ -161,7 +162,7 @@ def plot(rows: Sequence[Dict], path: str) -> None:
 
 
 @METRICS.register_module()
-class PartialBodyMetric(BaseMetric):
+class PartialBodyMetric(ReportMetric):
     """Top-1 accuracy of every occlusion setting, averaged over repeats.
 
     Every sample must carry the ``occlusion`` metainfo of
@@ -188,27 +189,6 @@ class PartialBodyMetric(BaseMetric):
     """
 
     default_prefix: Optional[str] = 'partial_body'
-
-    def __init__(self,
-                 out_dir: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
-        self.out_dir = out_dir
-        self.run_dir: Optional[str] = None
-
-    def set_run_dir(self, run_dir: Optional[str]) -> None:
-        """Folder used when ``out_dir`` is not given (set by the loop)."""
-        self.run_dir = run_dir
-
-    @property
-    def report_dir(self) -> Optional[str]:
-        """Where the JSON and PNG go: ``out_dir``, else the run's folder."""
-        return self.out_dir if self.out_dir is not None else self.run_dir
 
     def process(self, data_batch, data_samples: Sequence[Dict]) -> None:
         """Store the setting, prediction and label of every sample.
