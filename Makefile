@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo clean
+.PHONY: setup test demo results-nwucla clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,15 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
+
+# The NW-UCLA results table (docs/results.md): about 100 minutes on 2 cores;
+# ABLATIONS=1 adds three pretrainings. NW_UCLA_SRC: the NW-UCLA archive.
+NW_UCLA_SRC ?= ../shared/data/nw_ucla/nw_ucla_all_sqe.tgz
+ABLATIONS ?= 0
+
+results-nwucla: $(STAMP)
+	$(BIN)/python tools/results_nwucla.py --src $(NW_UCLA_SRC) \
+		$(if $(filter 1,$(ABLATIONS)),--ablations)
 
 clean:
 	rm -rf $(VENV) work_dirs

@@ -111,7 +111,10 @@ def test_protocol_config_builds_and_trains_two_steps(config, fixture_pkl,
         assert ds.get('layout') == cfg.model.backbone.layout
     if name.startswith(('linear', 'finetune', 'semi')):
         ckpt = cfg.model.backbone.init_cfg.checkpoint
-        assert ckpt == f'work_dirs/pstl_{name.split("_", 1)[1]}/epoch_150.pth'
+        pretraining = f'pstl_{name.split("_", 1)[1]}'
+        epochs = Config.fromfile(
+            str(CONFIG_DIR / f'{pretraining}.py')).train_cfg.max_epochs
+        assert ckpt == f'work_dirs/{pretraining}/epoch_{epochs}.pth'
         assert cfg.model.backbone.get('frozen', False) == \
             name.startswith('linear')
     if name.startswith('semi'):

@@ -60,6 +60,7 @@ def test_every_pretraining_config_computes_its_losses(config, fixture_pkl,
     losses = model(**batch, mode='loss')
     # Pairs default to the anchor against every other view of the pipeline.
     one_pair = dict(skeletonbt='loss_bt', ablation_csm_ntu60='loss_spatial',
+                    ablation_csm_nw_ucla='loss_spatial',
                     ablation_matm='loss_temporal')
     name = osp.basename(config)
     expected = [loss for prefix, loss in one_pair.items()

@@ -2,12 +2,14 @@
 # finetune.py, semi1.py, semi10.py). pstl.<name> is the encoder of the
 # pretraining config configs/pstl/pstl_<name>.py: the backbone.* weights of
 # its last checkpoint, work_dirs/pstl_<name>/epoch_150.pth (150 epochs:
-# protocols/pretrain.py). A config picks one:
+# protocols/pretrain.py; NW-UCLA: epoch_20.pth, schedules/short_pretrain.py).
+# A config picks one:
 #   model = dict(backbone=_base_.pstl.ntu60_xsub_bone)
 pretrained_init = dict(type='Pretrained', prefix='backbone.')
 pstl = {
     name:
-    dict(init_cfg=dict(checkpoint=f'work_dirs/pstl_{name}/epoch_150.pth'))
+    dict(init_cfg=dict(checkpoint=f'work_dirs/pstl_{name}/epoch_'
+                       f'{20 if name.startswith("nw_ucla") else 150}.pth'))
     for name in (
         'ntu60_xsub', 'ntu60_xsub_bone', 'ntu60_xsub_motion',
         'ntu60_xview', 'ntu60_xview_bone', 'ntu60_xview_motion',

@@ -1,7 +1,7 @@
 # kNN evaluation on NW-UCLA cross-view (memory set views 1+2, test view 3) of
 # the encoder of configs/pstl/pstl_nw_ucla_xview.py: one person per clip.
 #   python tools/test.py configs/pstl/knn/knn_nw_ucla_xview.py \
-#       work_dirs/pstl_nw_ucla_xview/epoch_150.pth
+#       work_dirs/pstl_nw_ucla_xview/epoch_20.pth
 _base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/nw_ucla_xview.py']
 
 persons = _base_.data.num_person

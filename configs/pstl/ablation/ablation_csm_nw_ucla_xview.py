@@ -1,0 +1,16 @@
+# Ablation on NW-UCLA cross-view: SkeletonBT + CSM only, the short schedule of
+# ../pstl_nw_ucla_xview.py (make results-nwucla ABLATIONS=1).
+#   python tools/train.py configs/pstl/ablation/ablation_csm_nw_ucla_xview.py
+_base_ = [
+    '../_base_/protocols/pretrain.py', '../_base_/datasets/nw_ucla_xview.py',
+    '../_base_/schedules/short_pretrain.py'
+]
+
+layout = _base_.data.layout
+augment = _base_.augment[:-1] + [dict(_base_.augment[-1], layout=layout)]
+views = dict(anchor=augment, spatial=augment + [dict(_base_.csm, num_masked=7, layout=layout)])
+model = dict(backbone=dict(layout=layout, num_person=_base_.data.num_person))
+train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
+    dict(type='MultiView', views=views), _base_.pack]))
+train_cfg = _base_.short_pretrain.train_cfg
+param_scheduler = _base_.short_pretrain.param_scheduler
