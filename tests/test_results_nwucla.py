@@ -1,25 +1,17 @@
 """tools/results_nwucla.py (make results-nwucla) at a reduced size on the
 real NW-UCLA clips: every step runs, the JSON and the tables hold the runs'
 numbers, the logs are copied, and a second run recomputes nothing."""
-import importlib.util
 import json
 import os
 
 import numpy as np
 import pytest
 
-from .conftest import REPO_ROOT, SHARED_DIR, need_shared
 from pstl_mm.evaluation import linear_probe_top1
 
+from .conftest import REPO_ROOT, SHARED_DIR, load_tool, need_shared
+
 ARCHIVE = SHARED_DIR / 'data' / 'nw_ucla' / 'nw_ucla_all_sqe.tgz'
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'results_nwucla', REPO_ROOT / 'tools' / 'results_nwucla.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -42,7 +34,7 @@ def run(tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(REPO_ROOT)
     try:
-        tool = load_tool()
+        tool = load_tool('results_nwucla')
         results = tool.main(argv)
         again = tool.main(argv)
     finally:
@@ -56,7 +48,7 @@ def test_every_encoder_is_evaluated(run):
     assert results['pretrain_epochs'] == 1
     names = {'random_init', 'pstl', 'skeletonbt'}
     for key in ('linear_top1', 'linear_top1_standardised', 'knn_top1',
-                'knn_top1_k1', 'feature_std'):
+                'knn_top1_k1', 'feature_std', 'class_variance_share'):
         assert set(results[key]) == names, key
         for value in results[key].values():
             assert len(value['runs']) == 1
@@ -119,14 +111,14 @@ def test_logs_tables_and_a_second_run(run):
 
 
 def test_a_missing_archive_is_named(tmp_path):
-    tool = load_tool()
+    tool = load_tool('results_nwucla')
     with pytest.raises(SystemExit, match='nope.tgz'):
         tool.main(['--src', str(tmp_path / 'nope.tgz'), '--ann-file',
                    str(tmp_path / 'x.pkl'), '--work-dir', str(tmp_path)])
 
 
 def test_tables_put_between_the_markers(tmp_path):
-    tool = load_tool()
+    tool = load_tool('results_nwucla')
     path = tmp_path / 'r.md'
     tool.write_tables(str(path), 'first')
     assert path.read_text() == '<!-- nw_ucla:begin -->\nfirst\n' \
@@ -135,6 +127,19 @@ def test_tables_put_between_the_markers(tmp_path):
     tool.write_tables(str(path), 'second')
     assert path.read_text() == 'a\n<!-- nw_ucla:begin -->\nsecond\n' \
         '<!-- nw_ucla:end -->\nb\n'
+
+
+def test_class_variance_share_on_known_features():
+    tool = load_tool('results_nwucla')
+    # Classes at x = -1 and x = +1, each spread by +-0.5: between 1, within
+    # 0.25 per sample, so 1 / 1.25 of the variance lies between the classes;
+    # paired the other way, the class means are -0.5 and 0.5: 1 / 5.
+    feats = np.array([[-1.5, 0], [-0.5, 0], [0.5, 0], [1.5, 0]])
+    labels = np.array([0, 0, 1, 1])
+    assert tool.class_variance_share(feats, labels) == pytest.approx(0.8)
+    assert tool.class_variance_share(feats, np.array([0, 1, 0, 1])) == \
+        pytest.approx(0.2)
+    assert tool.class_variance_share(np.ones((3, 2)), np.arange(3)) == 0.0
 
 
 def test_make_has_the_target():

@@ -1,10 +1,11 @@
 """``tools/visualize.py views``: the picture and the summary it prints."""
-import importlib.util
 import pickle
 import re
 from pathlib import Path
 
 import pytest
+
+from .conftest import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / 'configs' / 'pstl' / 'pstl_ntu60_xsub.py'
@@ -13,12 +14,7 @@ SEED = 7
 
 
 def _load_tool():
-    """Import ``tools/visualize.py`` (``tools`` is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        'pstl_tools_visualize', REPO / 'tools' / 'visualize.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('visualize')
 
 
 @pytest.fixture(scope='module')

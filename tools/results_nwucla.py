@@ -321,8 +321,9 @@ class Results:
                 torch.save(result['probe'].state_dict(),
                            self.path(run, 'probe.pth'))
         spread = float(np.std(train[0], axis=0).mean())
+        share = class_variance_share(*train)
         self.save(run, 'linear', dict(linear, feature_std=spread,
-                                      probe=settings))
+                                      class_share=share, probe=settings))
         ks = tuple(k for k in (1, 20) if k <= len(train[1]))
         knn = knn_top1(torch.from_numpy(train[0]), torch.from_numpy(train[1]),
                        torch.from_numpy(test[0]), torch.from_numpy(test[1]),
@@ -331,7 +332,8 @@ class Results:
         self.log(f'{run}: linear {linear["raw"]:.1f} (standardised '
                  f'{linear["standardised"]:.1f}), kNN '
                  + ', '.join(f'k={k} {100 * v:.1f}' for k, v in knn.items())
-                 + f', feature std {spread:.2g} ({time.time() - begin:.0f} s)')
+                 + f', feature std {spread:.2g}, class share of the '
+                 f'variance {share:.2f} ({time.time() - begin:.0f} s)')
 
     def partial_body(self, run, ckpt):
         """Partial-body rows of the linear classifier with its encoder."""
@@ -443,6 +445,7 @@ class Results:
             knn_top1=per_name('knn', 'k20'),
             knn_top1_k1=per_name('knn', 'k1'),
             feature_std=per_name('linear', 'feature_std', digits=3),
+            class_variance_share=per_name('linear', 'class_share', digits=3),
             partial_body_drop=partial,
             pretrain_minutes=minutes,
             command='make results-nwucla' +
@@ -474,6 +477,29 @@ class Results:
         return self.report()
 
 
+def class_variance_share(feats, labels) -> float:
+    """The share of the features' variance that lies between the classes.
+
+    Args:
+        feats (np.ndarray): (N, C) features.
+        labels (np.ndarray): (N,) labels.
+
+    Returns:
+        float: sum over samples of |class mean - mean|^2 over sum of
+        |feature - mean|^2 (1: every class is one point; 0: the class
+        means coincide).
+    """
+    import numpy as np
+    feats = np.asarray(feats, np.float64)
+    centre = feats.mean(0)
+    total = ((feats - centre)**2).sum()
+    between = 0.0
+    for label in np.unique(labels):
+        members = feats[labels == label]
+        between += len(members) * ((members.mean(0) - centre)**2).sum()
+    return float(between / total) if total > 0 else 0.0
+
+
 def machine():
     import torch
     return (f'{platform.machine()}, {os.cpu_count()} CPU cores, torch '
@@ -499,19 +525,22 @@ def tables(results, encoders):
         'seeds (each seed in brackets). Machine: '
         f'{results["machine"]}.', '',
         '| Encoder | Linear | Linear, standardised features | '
-        'kNN k=20 | kNN k=1 | Feature std | Pretraining (min) |',
-        '|---|---|---|---|---|---|---|'
+        'kNN k=20 | kNN k=1 | Feature std | Class share of variance | '
+        'Pretraining (min) |',
+        '|---|---|---|---|---|---|---|---|'
     ]
     for name, label in labels.items():
         if name not in results['linear_top1']:
             continue
         std = results['feature_std'].get(name)
+        share = results['class_variance_share'].get(name)
         lines.append(
             f'| {label} | {_cell(results["linear_top1"].get(name))} | '
             f'{_cell(results["linear_top1_standardised"].get(name))} | '
             f'{_cell(results["knn_top1"].get(name))} | '
             f'{_cell(results["knn_top1_k1"].get(name))} | '
             f'{std["mean"] if std else "–"} | '
+            f'{share["mean"] if share else "–"} | '
             f'{results["pretrain_minutes"].get(name, "–")} |')
     partial = results['partial_body_drop']
     for kind, title in (('joints', 'Joints removed (of 20)'),

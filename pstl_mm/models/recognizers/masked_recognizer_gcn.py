@@ -1,4 +1,5 @@
 """MMAction2's RecognizerGCN, able to drop joints sample by sample."""
+import functools
 import inspect
 from typing import List, Optional, Tuple
 
@@ -7,6 +8,13 @@ import torch
 from mmaction.models.recognizers import RecognizerGCN
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
+
+
+@functools.lru_cache(maxsize=None)
+def _forward_takes_mask(cls: type) -> bool:
+    """Whether ``cls.forward`` names a ``joint_mask`` argument (once per
+    class, not per batch)."""
+    return 'joint_mask' in inspect.signature(cls.forward).parameters
 
 
 @MODELS.register_module()
@@ -31,8 +39,7 @@ class MaskedRecognizerGCN(RecognizerGCN):
     @staticmethod
     def _takes_mask(module: torch.nn.Module) -> bool:
         """Whether ``module.forward`` names a ``joint_mask`` argument."""
-        params = inspect.signature(module.forward).parameters
-        return 'joint_mask' in params
+        return _forward_takes_mask(type(module))
 
     def joint_masks(self, data_samples: Optional[SampleList],
                     num_joints: int,
