@@ -25,7 +25,7 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
-# The NW-UCLA results table (docs/results.md): about 100 minutes on 2 cores;
+# The NW-UCLA results table (docs/results.md): about 90 minutes on 2 cores;
 # ABLATIONS=1 adds three pretrainings. NW_UCLA_SRC: the NW-UCLA archive.
 NW_UCLA_SRC ?= ../shared/data/nw_ucla/nw_ucla_all_sqe.tgz
 ABLATIONS ?= 0

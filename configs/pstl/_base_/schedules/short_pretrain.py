@@ -1,5 +1,5 @@
 # A short pretraining schedule for small datasets on a CPU (NW-UCLA: 1,020
-# clips, 8 steps of 128 per epoch; 20 epochs of PSTL take about 27 minutes on
+# clips, 8 steps of 128 per epoch; 20 epochs of PSTL take about 25 minutes on
 # a 2-core machine): the protocol's warm-up from 0 and cosine to 0, over
 # 2 + 18 epochs instead of 10 + 140. A config takes it whole:
 #   train_cfg = _base_.short_pretrain.train_cfg
