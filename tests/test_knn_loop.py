@@ -211,9 +211,10 @@ def test_every_knn_config_wires_its_encoder_and_splits(config):
         ('_bone', '_motion')) else 'joint'
     benchmark = name.split('_')[-2 if stream != 'joint' else -1]
     cfg = Config.fromfile(str(config))
-    assert (REPO_ROOT / 'configs' / 'pstl' / f'pstl_{name}.py').is_file()
+    pretraining = REPO_ROOT / 'configs' / 'pstl' / f'pstl_{name}.py'
+    epochs = Config.fromfile(str(pretraining)).train_cfg.max_epochs
     assert cfg.model.backbone.init_cfg.checkpoint == \
-        f'work_dirs/pstl_{name}/epoch_150.pth'
+        f'work_dirs/pstl_{name}/epoch_{epochs}.pth'
     loaders = dict(memory=cfg.test_cfg.memory_dataloader,
                    test=cfg.test_dataloader)
     for role, loader in loaders.items():
