@@ -107,6 +107,7 @@ def test_logs_tables_and_a_second_run(run):
     assert run['again'] == run['results']
     log = (tmp / 'work' / 'results.log').read_text()
     assert log.count('pretraining pstl_seed0') == 1
+    assert log.count('pstl_seed0: epoch 1/1 loss') == 1
     assert log.count('partial body of pstl_seed0') == 1
 
 

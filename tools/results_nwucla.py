@@ -180,13 +180,12 @@ class Results:
         with open(out_file, 'a') as out:
             proc = subprocess.Popen([sys.executable] + argv, cwd=os.getcwd(),
                                     stdout=out, stderr=subprocess.STDOUT)
-            done = 0
             while proc.poll() is None:
                 time.sleep(5)
                 if progress is not None:
-                    done = progress(out_file, done)
+                    progress(out_file)
             if progress is not None:
-                progress(out_file, done)
+                progress(out_file)
         if proc.returncode:
             with open(out_file) as f:
                 tail = ''.join(f.readlines()[-30:])
@@ -194,23 +193,32 @@ class Results:
                              f'(exit {proc.returncode}); the end of '
                              f'{out_file}:\n{tail}')
 
-    def epoch_progress(self, run):
-        """A callback printing each finished pretraining epoch and loss."""
+    def epoch_progress(self, run, out_file):
+        """A callback printing each pretraining epoch and loss that
+        ``out_file`` gains from now on."""
         pattern = re.compile(
             r'Epoch\(train\)\s+\[(\d+)\]\[(\d+)/(\d+)\].*?\sloss: ([\d.e+-]+)')
 
-        def progress(out_file, done):
-            with open(out_file, errors='replace') as f:
-                for line in f:
-                    match = pattern.search(line)
-                    if not match:
-                        continue
-                    epoch, it, total, loss = match.groups()
-                    if it == total and int(epoch) > done:
-                        done = int(epoch)
-                        self.log(f'  {run}: epoch {done}/{self.epochs} '
-                                 f'loss {float(loss):.1f}')
-            return done
+        state = dict(done=0, offset=osp.getsize(out_file)
+                     if osp.isfile(out_file) else 0)
+
+        def progress(out_file):
+            # Only what the run wrote since the last call, whole lines.
+            with open(out_file, 'rb') as f:
+                f.seek(state['offset'])
+                lines = f.readlines()
+            if lines and not lines[-1].endswith(b'\n'):
+                lines.pop()
+            state['offset'] += sum(len(line) for line in lines)
+            for line in lines:
+                match = pattern.search(line.decode(errors='replace'))
+                if not match:
+                    continue
+                epoch, it, total, loss = match.groups()
+                if it == total and int(epoch) > state['done']:
+                    state['done'] = int(epoch)
+                    self.log(f'  {run}: epoch {epoch}/{self.epochs} '
+                             f'loss {float(loss):.1f}')
 
         return progress
 
@@ -237,8 +245,8 @@ class Results:
             argv.insert(2, '--resume')
         self.log(f'pretraining {run} ({config}, {self.epochs} epochs)')
         begin = time.time()
-        self.run_tool(argv, self.path(run, 'train.out'),
-                      self.epoch_progress(run))
+        out_file = self.path(run, 'train.out')
+        self.run_tool(argv, out_file, self.epoch_progress(run, out_file))
         if not osp.isfile(ckpt):
             raise SystemExit(f'results_nwucla: {run} wrote no {ckpt}')
         self.save(run, 'pretrain', dict(
@@ -253,13 +261,14 @@ class Results:
             os.makedirs(osp.dirname(dest), exist_ok=True)
             shutil.copyfile(path, dest)
 
-    def encoder(self, run, name, seed, ckpt):
+    def encoder(self, name, seed, ckpt):
+        """The frozen encoder of a pretraining checkpoint, or (``ckpt`` None)
+        a random initialisation."""
         import torch
 
         from pstl_mm.apis import init_encoder
         if ckpt is not None:
-            return init_encoder(None if name == RANDOM_INIT[0] else
-                                self.encoders[name][0], ckpt)
+            return init_encoder(self.encoders[name][0], ckpt)
         # A random initialisation drawn from its own seed.
         with torch.random.fork_rng():
             torch.manual_seed(seed)
@@ -273,7 +282,7 @@ class Results:
         if osp.isfile(path):
             return dict(np.load(path))
         from pstl_mm.apis import build_clip_dataset, dataset_features
-        encoder = self.encoder(run, name, seed, ckpt)
+        encoder = self.encoder(name, seed, ckpt)
         out = {}
         for part, split in (('train', 'xview_train'), ('test', 'xview_val')):
             dataset = build_clip_dataset(LINEAR_CONFIG, self.args.ann_file,
