@@ -1,4 +1,5 @@
 """Projector and Barlow Twins head: parity with the authors' code, DDP."""
+import copy
 import os
 import subprocess
 import sys
@@ -90,6 +91,37 @@ def test_projector_shape_and_no_bias():
     assert [m.bias for m in linears] == [None, None, None]
     assert [(m.in_features, m.out_features) for m in linears] == \
         [(256, 6144), (6144, 6144), (6144, 6144)]
+
+
+def test_projecting_views_together_equals_one_by_one():
+    """Per-view BatchNorm: outputs, gradients and running statistics."""
+    torch.manual_seed(0)
+    together = BarlowTwinsProjector(32, 64, 48).double().train()
+    alone = BarlowTwinsProjector(32, 64, 48).double().train()
+    alone.load_state_dict(together.state_dict())
+    g = torch.Generator().manual_seed(1)
+    # Views of different sizes and statistics.
+    views = [
+        torch.randn(n, 32, generator=g, dtype=torch.float64) * s + s
+        for n, s in ((8, 1.0), (6, 3.0), (8, 0.5))
+    ]
+    got = together.forward_views(views)
+    want = [alone(x) for x in views]
+    assert [z.shape for z in got] == [(8, 48), (6, 48), (8, 48)]
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    # Not one BatchNorm over the concatenated views.
+    pooled = copy.deepcopy(alone).projector(torch.cat(views))
+    assert (torch.cat(got) - pooled).abs().max() > 1e-2
+    weights = torch.randn(22, 48, generator=g, dtype=torch.float64)
+    (torch.cat(got) * weights).sum().backward()
+    (torch.cat(want) * weights).sum().backward()
+    for (name, p), q in zip(together.named_parameters(), alone.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, rtol=1e-10, atol=1e-12,
+                                   msg=name)
+    for (name, a), b in zip(together.named_buffers(), alone.buffers()):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12, msg=name)
+    assert int(together.projector[1].num_batches_tracked) == 3
 
 
 def test_perfectly_correlated_views_give_zero_loss():

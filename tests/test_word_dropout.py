@@ -5,7 +5,7 @@ import torch
 from pstl_mm.models.layers import WordDropout, keep_mask
 
 
-@pytest.mark.parametrize('p', [0.5, 0.25, 0.1])
+@pytest.mark.parametrize('p', [0.5, 0.25, 0.1, 3 / 256])
 def test_keep_rate_and_independence(p):
     torch.manual_seed(0)
     mask = keep_mask(torch.Size((1000, 1000)), p, torch.device('cpu'))
@@ -16,6 +16,21 @@ def test_keep_rate_and_independence(p):
     a, b = mask[:, 0::2].float(), mask[:, 1::2].float()
     both = (a * b).mean().item()
     assert abs(both - (1 - p)**2) < 3e-3
+
+
+def test_slices_of_a_word_are_its_bytes_when_p_allows():
+    """p = 0.5: one byte per entry, kept when the signed byte is >= 0."""
+    torch.manual_seed(3)
+    mask = keep_mask(torch.Size((5, 7)), 0.5, torch.device('cpu'))
+    torch.manual_seed(3)
+    words = torch.randint(-2**63, 2**63 - 1, (5, ), dtype=torch.int64)
+    assert torch.equal(mask.flatten(), words.view(torch.int8)[:35] >= 0)
+    torch.manual_seed(3)
+    mask = keep_mask(torch.Size((5, 7)), 0.1, torch.device('cpu'))
+    torch.manual_seed(3)
+    words = torch.randint(-2**63, 2**63 - 1, (9, ), dtype=torch.int64)
+    want = words.view(torch.int16)[:35] >= round(0.1 * 2**16) - 2**15
+    assert torch.equal(mask.flatten(), want)
 
 
 def test_forward_backward_and_eval():
@@ -32,6 +47,25 @@ def test_forward_backward_and_eval():
     assert drop(x) is x
     assert WordDropout(0.0).train()(x) is x
     assert not WordDropout(1.0).train()(x).any()
+
+
+def test_inplace_equals_out_of_place_and_overwrites_the_input():
+    x = torch.randn(16, 8, 10, 5).contiguous(memory_format=torch.channels_last)
+    weights = torch.randn(16, 8, 10, 5)
+    outs, grads = [], []
+    for inplace in (False, True):
+        leaf = x.clone().requires_grad_(True)
+        inner = leaf * 1.0
+        torch.manual_seed(0)
+        y = WordDropout(0.5, inplace=inplace).train()(inner)
+        assert (y is inner) == inplace
+        assert y.is_contiguous(memory_format=torch.channels_last)
+        (y * weights).sum().backward()
+        outs.append(y.detach())
+        grads.append(leaf.grad)
+    assert torch.equal(outs[0], outs[1]) and torch.equal(grads[0], grads[1])
+    kept = outs[0] != 0
+    torch.testing.assert_close(grads[0], 2 * weights * kept)
 
 
 def test_draws_follow_torch_seed():

@@ -31,16 +31,20 @@ def graph_conv(x: torch.Tensor, A: torch.Tensor, weight: torch.Tensor,
                bias: Optional[torch.Tensor]) -> torch.Tensor:
     """``sum_k (W_k x + b_k) A_k``: ST-GCN's graph convolution.
 
-    Computed aggregation first: ``x`` (the narrower tensor) is multiplied
-    by every ``A_k`` in one matrix product, then the 1x1 convolution
-    contracts channels and subsets; the bias enters as
+    Computed channels-last and aggregation first: with ``x`` laid out as
+    (N*M*T, V, C_in), a batched product with the (W*K, V) adjacency (one per
+    frame, broadcast) gives the (N*M*T, W, K*C_in) aggregate, whose rows one
+    matrix product contracts with the (K*C_in, C_out) weight into the
+    (N*M, T, W, C_out) output; the bias enters as
     ``sum_k b_k * colsum(A_k)``. Equal to the convolution-first order of the
-    authors up to rounding, with fewer FLOPs (C_in <= C_out), no permuted
-    copy of the K*C_out-channel tensor, and only the (N*M, C_in, T, K, W)
-    product kept for backward.
+    authors up to rounding, with fewer FLOPs (C_in <= C_out), no copy of a
+    channels-last input or of any product, and only the aggregate kept for
+    backward. A per-sample adjacency is repeated for each of the sample's
+    frames (N*M*T*W*K*V entries).
 
     Args:
-        x (torch.Tensor): (N*M, C_in, T, V).
+        x (torch.Tensor): (N*M, C_in, T, V), any memory format
+            (channels-last costs no copy).
         A (torch.Tensor): (K, V, W) adjacency shared by the batch, or
             (N, K, V, W) one per sample (shared by its M persons).
         weight (torch.Tensor): (K*C_out, C_in, 1, 1) convolution weight,
@@ -48,30 +52,37 @@ def graph_conv(x: torch.Tensor, A: torch.Tensor, weight: torch.Tensor,
         bias (torch.Tensor, optional): (K*C_out,) convolution bias.
 
     Returns:
-        torch.Tensor: (N*M, C_out, T, W), contiguous.
+        torch.Tensor: (N*M, C_out, T, W) in channels-last memory format.
     """
     nm, c_in, t, v = x.shape
     k, w = A.shape[-3], A.shape[-1]
-    weight = weight.view(k, -1, c_in)  # K, C_out, C_in
-    x = x.contiguous()
+    x = x.permute(0, 2, 3, 1).contiguous()  # N*M, T, V, C_in
+    # (K*C_in, C_out), row k*C_in + i = W_k[:, i].
+    weight = weight.view(k, -1, c_in).transpose(1, 2).reshape(k * c_in, -1)
+    c_out = weight.shape[1]
     if A.dim() == 3:
-        a_cat = A.permute(1, 0, 2).reshape(v, k * w)
-        xa = x.view(nm * c_in * t, v) @ a_cat
-        col = A.sum(dim=1)  # K, W
+        # Row w*K + k of the (W*K, V) adjacency is A_k[:, w].
+        a_rows = A.permute(2, 0, 1).reshape(w * k, v)
+        a_rows = a_rows.expand(nm * t, w * k, v)
+        col = A.sum(dim=1).t()  # W, K
     else:
         n = A.shape[0]
-        a_cat = A.permute(0, 2, 1, 3).reshape(n, v, k * w)
-        xa = torch.bmm(x.view(n, nm // n * c_in * t, v), a_cat)
-        col = A.sum(dim=2)  # N, K, W
-    y = torch.einsum('nitkw,kci->nctw', xa.view(nm, c_in, t, k, w), weight)
+        a_rows = A.permute(0, 3, 1, 2).reshape(n, 1, w * k, v)
+        a_rows = a_rows.expand(n, nm // n * t, w * k, v).reshape(-1, w * k, v)
+        col = A.sum(dim=2).transpose(1, 2)  # N, W, K
+    # One (W*K, V) @ (V, C_in) product per (sample, person, frame): batched
+    # matrix products write the aggregate in the order the channel
+    # contraction reads, where einsum or matmul would copy it.
+    xa = torch.bmm(a_rows, x.view(nm * t, v, c_in))
+    y = xa.reshape(nm * t * w, k * c_in).mm(weight).view(nm, t, w, c_out)
     if bias is not None:
-        bias = bias.view(k, -1)
+        term = col @ bias.view(k, c_out)  # (W, C_out) or (N, W, C_out)
         if A.dim() == 3:
-            y = y + torch.einsum('kc,kw->cw', bias, col)[:, None, :]
+            y = y.add_(term)
         else:
-            term = torch.einsum('kc,nkw->ncw', bias, col)
-            y = y + term.repeat_interleave(nm // n, dim=0)[:, :, None, :]
-    return y.contiguous()
+            y = y.view(A.shape[0], -1, w, c_out).add_(term[:, None])
+            y = y.view(nm, t, w, c_out)
+    return y.permute(0, 3, 1, 2)
 
 
 class MaskableSTGCNBlock(nn.Module):
@@ -127,7 +138,8 @@ class MaskableSTGCNBlock(nn.Module):
             out_channels,
             out_channels, (temporal_kernel, 1), (stride, 1), (pad, 0))
         self.tcn_bn_out = nn.BatchNorm2d(out_channels)
-        self.dropout = WordDropout(dropout)
+        # In place on the BatchNorm's output, which its backward does not read.
+        self.dropout = WordDropout(dropout, inplace=True)
         self.has_residual = residual
         if residual and (in_channels != out_channels or stride != 1):
             self.res_conv = nn.Conv2d(

@@ -1,5 +1,5 @@
 """The Barlow Twins projector of PSTL."""
-from typing import Optional
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -47,3 +47,28 @@ class BarlowTwinsProjector(BaseModule):
             torch.Tensor: (N, out_channels) embeddings.
         """
         return self.projector(x)
+
+    def forward_views(self, xs: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+        """Project several views, each with its own BatchNorm statistics.
+
+        Equals ``[self(x) for x in xs]`` (the running statistics included:
+        every BatchNorm sees the views one after another, in order), but
+        every linear layer multiplies the rows of all views at once, so its
+        weight is read once per pass and its gradient is one product, not a
+        sum of one per view.
+
+        Args:
+            xs (Sequence[torch.Tensor]): (N_i, in_channels) features of each
+                view.
+
+        Returns:
+            list[torch.Tensor]: (N_i, out_channels) embeddings of each view.
+        """
+        sizes = [x.shape[0] for x in xs]
+        h = torch.cat(list(xs))
+        for layer in self.projector:
+            if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+                h = torch.cat([layer(part) for part in h.split(sizes)])
+            else:
+                h = layer(h)
+        return list(h.split(sizes))

@@ -112,11 +112,19 @@ class PSTL(BaseModel):
 
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples=None) -> Dict[str, torch.Tensor]:
-        """Barlow Twins losses of every pair; each view is projected once."""
+        """Barlow Twins losses of every pair; each view is projected once.
+
+        Every view passes the backbone on its own; a neck with
+        ``forward_views`` projects all views in one call (per-view
+        BatchNorm statistics), else each view is projected on its own.
+        """
         pairs = self.pairs_of(inputs)
         names = list(dict.fromkeys(v for p in pairs.values() for v in p))
-        z = {name: self.neck(self.extract_feat(inputs, name))
-             for name in names}
+        feats = [self.extract_feat(inputs, name) for name in names]
+        if hasattr(self.neck, 'forward_views'):
+            z = dict(zip(names, self.neck.forward_views(feats)))
+        else:
+            z = {name: self.neck(feat) for name, feat in zip(names, feats)}
         return {
             f'loss_{name}': self.head.loss(z[a], z[b])
             for name, (a, b) in pairs.items()
