@@ -7,7 +7,8 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
-from ..layers import WordDropout, masked_batch_norm_1d, masked_batch_norm_2d
+from ..layers import (WordDropout, graph_conv, masked_batch_norm_1d,
+                      masked_batch_norm_2d)
 
 
 def _norm(bn: nn.Module, x: torch.Tensor,
@@ -25,64 +26,6 @@ def _norm(bn: nn.Module, x: torch.Tensor,
     if x.dim() == 3:
         return masked_batch_norm_1d(bn, x, keep)
     return masked_batch_norm_2d(bn, x, keep)
-
-
-def graph_conv(x: torch.Tensor, A: torch.Tensor, weight: torch.Tensor,
-               bias: Optional[torch.Tensor]) -> torch.Tensor:
-    """``sum_k (W_k x + b_k) A_k``: ST-GCN's graph convolution.
-
-    Computed channels-last and aggregation first: with ``x`` laid out as
-    (N*M*T, V, C_in), a batched product with the (W*K, V) adjacency (one per
-    frame, broadcast) gives the (N*M*T, W, K*C_in) aggregate, whose rows one
-    matrix product contracts with the (K*C_in, C_out) weight into the
-    (N*M, T, W, C_out) output; the bias enters as
-    ``sum_k b_k * colsum(A_k)``. Equal to the convolution-first order of the
-    authors up to rounding, with fewer FLOPs (C_in <= C_out), no copy of a
-    channels-last input or of any product, and only the aggregate kept for
-    backward. A per-sample adjacency is repeated for each of the sample's
-    frames (N*M*T*W*K*V entries).
-
-    Args:
-        x (torch.Tensor): (N*M, C_in, T, V), any memory format
-            (channels-last costs no copy).
-        A (torch.Tensor): (K, V, W) adjacency shared by the batch, or
-            (N, K, V, W) one per sample (shared by its M persons).
-        weight (torch.Tensor): (K*C_out, C_in, 1, 1) convolution weight,
-            output channel index k*C_out + c.
-        bias (torch.Tensor, optional): (K*C_out,) convolution bias.
-
-    Returns:
-        torch.Tensor: (N*M, C_out, T, W) in channels-last memory format.
-    """
-    nm, c_in, t, v = x.shape
-    k, w = A.shape[-3], A.shape[-1]
-    x = x.permute(0, 2, 3, 1).contiguous()  # N*M, T, V, C_in
-    # (K*C_in, C_out), row k*C_in + i = W_k[:, i].
-    weight = weight.view(k, -1, c_in).transpose(1, 2).reshape(k * c_in, -1)
-    c_out = weight.shape[1]
-    if A.dim() == 3:
-        # Row w*K + k of the (W*K, V) adjacency is A_k[:, w].
-        a_rows = A.permute(2, 0, 1).reshape(w * k, v)
-        a_rows = a_rows.expand(nm * t, w * k, v)
-        col = A.sum(dim=1).t()  # W, K
-    else:
-        n = A.shape[0]
-        a_rows = A.permute(0, 3, 1, 2).reshape(n, 1, w * k, v)
-        a_rows = a_rows.expand(n, nm // n * t, w * k, v).reshape(-1, w * k, v)
-        col = A.sum(dim=2).transpose(1, 2)  # N, W, K
-    # One (W*K, V) @ (V, C_in) product per (sample, person, frame): batched
-    # matrix products write the aggregate in the order the channel
-    # contraction reads, where einsum or matmul would copy it.
-    xa = torch.bmm(a_rows, x.view(nm * t, v, c_in))
-    y = xa.reshape(nm * t * w, k * c_in).mm(weight).view(nm, t, w, c_out)
-    if bias is not None:
-        term = col @ bias.view(k, c_out)  # (W, C_out) or (N, W, C_out)
-        if A.dim() == 3:
-            y = y.add_(term)
-        else:
-            y = y.view(A.shape[0], -1, w, c_out).add_(term[:, None])
-            y = y.view(nm, t, w, c_out)
-    return y.permute(0, 3, 1, 2)
 
 
 class MaskableSTGCNBlock(nn.Module):
