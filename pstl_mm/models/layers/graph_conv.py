@@ -105,12 +105,9 @@ def graph_conv(x: torch.Tensor, A: torch.Tensor, weight: torch.Tensor,
         a_rows = A.permute(0, 3, 1, 2).reshape(A.shape[0], w * k, v)
         col = A.sum(dim=2).transpose(1, 2)  # N, W, K
     y = _AggregateProject.apply(x.view(nm * t, v, c_in), a_rows, weight)
-    y = y.view(nm, t, w, c_out)
     if bias is not None:
-        term = col @ bias.view(k, c_out).to(col.dtype)  # (W|N,W, C_out)
-        if A.dim() == 3:
-            y = y.add_(term)
-        else:
-            y = y.view(A.shape[0], -1, w, c_out).add_(term[:, None])
-            y = y.view(nm, t, w, c_out)
-    return y.permute(0, 3, 1, 2)
+        # One (W, C_out) term per adjacency: the batch's or each sample's.
+        n_adj = A.shape[0] if A.dim() == 4 else 1
+        term = col @ bias.view(k, c_out)
+        y.view(n_adj, -1, w, c_out).add_(term.view(n_adj, 1, w, c_out))
+    return y.view(nm, t, w, c_out).permute(0, 3, 1, 2)
