@@ -4,7 +4,7 @@ Each fix has a test that fails without it; the others check that a fix
 changes nothing it should not (foreign pickles still refused, sampled
 indices unchanged, no double wrapping), and that importing the package
 leaves mmengine's Runner as it is: the Runner's fixes are
-:class:`pstl_mm.engine.PortableRunner`'s (``test_portable_runner.py``).
+:class:`pstl_mm.engine.PortableRunner`'s (``tests/engine/test_runner.py``).
 """
 import importlib
 import json
@@ -22,7 +22,7 @@ from mmengine.runner import Runner, load_checkpoint
 
 import pstl_mm.compat as compat
 
-from .conftest import REPO_ROOT, load_toy
+from tests.conftest import REPO_ROOT, load_toy
 
 toy = load_toy()
 pytestmark = pytest.mark.usefixtures('keep_global_rngs')

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from .conftest import REPO_ROOT, REQUIRE_SHARED, SHARED_DIR, need_shared
+from tests.conftest import REPO_ROOT, REQUIRE_SHARED, SHARED_DIR, need_shared
 
 
 def test_present_file_is_returned():

@@ -1,7 +1,7 @@
 """Data transforms of PSTL, registered in MMAction2's ``TRANSFORMS``.
 
 The joint, bone and motion streams use MMAction2's own ``JointToBone`` and
-``ToMotion``, which match the reference code exactly (tests/test_streams.py).
+``ToMotion``, which match the reference code exactly (tests/datasets/transforms/test_streams.py).
 """
 from .aimclr_preprocess import AimCLRPreprocess
 from .augment import (SkeletonFlip, SkeletonRotate, SkeletonShear,
