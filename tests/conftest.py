@@ -19,8 +19,11 @@ SHARED_DIR = Path(os.environ.get('PSTL_SHARED_DIR', REPO_ROOT.parent / 'shared')
 REFERENCE_DIR = SHARED_DIR / 'reference'
 REFERENCE_FILE = REFERENCE_DIR / 'official_vectors.pt'
 CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
-#: Set to 1 (``make test`` does), a missing shared file fails the test.
+#: Set to 1 (``.ci/run`` does), a missing shared file fails the test.
 REQUIRE_SHARED = 'PSTL_REQUIRE_SHARED'
+#: How :func:`need_shared`'s skip reasons end (what the summary counts).
+SHARED_HINT = ('not found (set PSTL_SHARED_DIR to the folder holding data/ '
+               'and reference/)')
 
 
 def need_shared(path) -> Path:
@@ -41,12 +44,35 @@ def need_shared(path) -> Path:
     path = Path(path)
     if path.exists():
         return path
-    why = (f'{path} not found (set PSTL_SHARED_DIR to the folder holding '
-           'data/ and reference/)')
+    why = f'{path} {SHARED_HINT}'
     if os.environ.get(REQUIRE_SHARED, '0') not in ('', '0'):
         pytest.fail(f'{why}; {REQUIRE_SHARED} is set, so a missing shared '
                     'file fails the suite', pytrace=False)
     pytest.skip(why)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line for the tests skipped for want of the shared files.
+
+    Says how many, in which test files, which files were missing, and how
+    to run them (or to fail on them: ``PSTL_REQUIRE_SHARED=1``).
+    """
+    skipped = []
+    for report in terminalreporter.stats.get('skipped', []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        if reason.endswith(SHARED_HINT):
+            missing = reason[len('Skipped: '):-len(SHARED_HINT)].strip()
+            skipped.append((report.nodeid.split('::')[0], missing))
+    if not skipped:
+        return
+    files = sorted({nodeid for nodeid, _ in skipped})
+    missing = sorted({path for _, path in skipped})
+    terminalreporter.write_line(
+        f'{len(skipped)} tests skipped for want of the shared files '
+        f'({", ".join(files)}): {", ".join(missing)} not found; set '
+        'PSTL_SHARED_DIR to the folder holding data/ and reference/ to run '
+        'them, PSTL_REQUIRE_SHARED=1 to fail on them')
 
 
 @pytest.fixture(scope='session')

@@ -1,8 +1,10 @@
-"""A missing file of the shared folder skips its tests, except under
-``PSTL_REQUIRE_SHARED=1``, which ``make test`` (the README's test command,
-run by ``.ci/run``) sets: there it fails them."""
+"""A missing file of the shared folder skips its tests (``make test`` on a
+plain clone passes, one summary line saying which were skipped and why),
+except under ``PSTL_REQUIRE_SHARED=1``, which ``.ci/run`` sets: there it
+fails them."""
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -34,14 +36,39 @@ def test_missing_file_fails_when_required(tmp_path, monkeypatch):
     assert 'PSTL_REQUIRE_SHARED is set' in str(info.value)
 
 
-def test_make_test_requires_the_shared_files():
-    """``.ci/run`` runs ``make test``, whose pytest gets the variable."""
+def test_make_test_skips_and_ci_requires_the_shared_files():
+    """``make test`` skips; ``.ci/run`` runs it with the variable set."""
     assert (REPO_ROOT / '.ci' / 'run').read_text().splitlines()[-1] == \
-        'make test'
-    assert _make_commands()[-1] == ('PSTL_REQUIRE_SHARED=1 .venv/bin/python '
+        'make test PSTL_REQUIRE_SHARED=1'
+    assert _make_commands()[-1] == ('PSTL_REQUIRE_SHARED=0 .venv/bin/python '
                                     '-m pytest -q tests')
-    off = _make_commands('PSTL_REQUIRE_SHARED=0')
-    assert off[-1].startswith('PSTL_REQUIRE_SHARED=0 ')
+    on = _make_commands('PSTL_REQUIRE_SHARED=1')
+    assert on[-1].startswith('PSTL_REQUIRE_SHARED=1 ')
+
+
+@pytest.mark.parametrize('require', ['0', '1'])
+def test_summary_line_names_the_skipped_tests(tmp_path, require):
+    """Without the folder: one line says which tests and files, and why;
+    with ``PSTL_REQUIRE_SHARED=1`` the same tests fail instead."""
+    env = dict(os.environ, PSTL_SHARED_DIR=str(tmp_path / 'none'),
+               PSTL_REQUIRE_SHARED=require)
+    out = subprocess.run(
+        [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+         'tests/test_shared_files.py::test_the_shared_folder_of_this_checkout'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    lines = [line for line in out.stdout.splitlines()
+             if 'for want of the shared files' in line]
+    if require == '0':
+        assert out.returncode == 0, out.stdout[-2000:]
+        missing = tmp_path / 'none' / 'reference' / 'official_vectors.pt'
+        assert lines == [
+            '1 tests skipped for want of the shared files '
+            f'(tests/test_shared_files.py): {missing} not found; set '
+            'PSTL_SHARED_DIR to the folder holding data/ and reference/ to '
+            'run them, PSTL_REQUIRE_SHARED=1 to fail on them']
+    else:
+        assert out.returncode == 1 and lines == [], out.stdout[-2000:]
+        assert '1 failed' in out.stdout
 
 
 def _make_commands(*args):
