@@ -1,11 +1,13 @@
 """kNN evaluation end to end: the feature model, the metric and the loop."""
 import json
+import math
 import os.path as osp
 import pickle
 import sys
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -40,15 +42,30 @@ def tiny_ann(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def pretrained(tmp_path_factory):
-    """A pretraining-like checkpoint: a tiny encoder, a neck and a head."""
+    """A pretraining-like checkpoint: a tiny encoder, a neck and a head.
+
+    The encoder tells the synthetic clips apart: He-scaled convolutions,
+    BatchNorms near the identity, no biases, and the last block's output
+    shifted by -1 so that the pooled features are sparse (cosine
+    similarities of 0.65 to 1, nearest neighbours ahead by more than 1e-4)
+    instead of one common vector.
+    """
     generator = torch.Generator().manual_seed(5)
     encoder = MODELS.build(TINY)
     state = {}
     for key, value in encoder.state_dict().items():
         if value.is_floating_point():
-            value = torch.randn(value.shape, generator=generator) * 0.3
-            if key.endswith('running_var'):
-                value = value.abs() + 0.5
+            noise = torch.randn(value.shape, generator=generator)
+            if value.dim() == 4:  # convolution weights
+                value = noise * math.sqrt(2 / value[0].numel())
+            elif key.endswith('running_var'):
+                value = 1 + 0.1 * noise.abs()
+            elif key.endswith(('running_mean', 'bias')):
+                value = torch.zeros_like(value)
+            else:  # BatchNorm weights, edge importance
+                value = 1 + 0.1 * noise
+            if key == 'blocks.9.tcn_bn_out.bias':
+                value = value - 1
         state[f'backbone.{key}'] = value
     state['neck.fc.weight'] = torch.ones(4, 32)
     state['head.scale'] = torch.ones(1)
@@ -130,36 +147,70 @@ def test_metric_reads_features_and_labels():
         features_and_labels([ActionDataSample().set_gt_label(1)])
 
 
-def test_runner_scores_knn_of_the_checkpoint(tiny_ann, pretrained, tmp_path):
-    path, state = pretrained
-    cfg = tiny_cfg(tiny_ann, tmp_path, load_from=path)
-    runner = build_runner(cfg)
-    metrics = runner.test()
-    assert set(metrics) == {'knn/top1_k1', 'knn/top1_k20'}
-    assert torch.equal(runner.model.backbone.data_bn.weight,
-                       state['backbone.data_bn.weight'])
-
-    # The same numbers from features computed without the runner.
-    encoder = init_encoder(dict(TINY), path)
-    sets = {}
+def _clip_features(cfg, checkpoint):
+    """Per split: the encoder's features of its clips, computed without the
+    runner, and the clips' names."""
+    encoder = init_encoder(dict(TINY), checkpoint)
+    out = {}
     for split in ('xsub_train', 'xsub_val'):
         dataset = build_clip_dataset(cfg, split=split)
         clips = [dataset[i] for i in range(len(dataset))]
-        sets[split] = (
-            torch.from_numpy(
-                extract_features(encoder, [c['keypoint'] for c in clips])),
-            torch.tensor([c['label'] for c in clips]))
-    assert len(sets['xsub_train'][0]) == 20 and len(sets['xsub_val'][0]) == 10
-    expected = knn_top1(*sets['xsub_train'], *sets['xsub_val'], ks=(1, 20))
-    assert metrics == pytest.approx(
-        {f'knn/top1_k{k}': value for k, value in expected.items()}, abs=0)
-    # 20 neighbours of 20 memory samples (2 per class): not the nearest one.
-    assert expected[1] != expected[20]
+        feats = extract_features(encoder, [c['keypoint'] for c in clips])
+        out[split] = (torch.from_numpy(feats), [c['frame_dir'] for c in clips])
+    return out
+
+
+def test_runner_scores_knn_of_the_checkpoint(tiny_ann, pretrained, tmp_path):
+    """The runner's kNN accuracies are those of the checkpoint's features,
+    for each k: labels chosen from the features make k=1 and k=20 differ
+    for any features with a clear nearest neighbour per test clip."""
+    path, state = pretrained
+    sets = _clip_features(tiny_cfg(tiny_ann, tmp_path), path)
+    (memory, memory_names), (test, test_names) = (sets['xsub_train'],
+                                                  sets['xsub_val'])
+    assert len(memory) == 20 and len(test) == 10
+    # The similarities knn_top1 ranks, computed as it does.
+    sims = F.normalize(test, dim=1) @ F.normalize(memory, dim=1).T
+    top2 = sims.topk(2, dim=1).values
+    assert (top2[:, 0] - top2[:, 1]).min() > 1e-5, \
+        f'nearest neighbours not clear of the next ones: {top2.tolist()}'
+    nearest = sims.argmax(dim=1)
+    # The nearest memory clip of test clip 0 is the only one of class 1, the
+    # other 19 are of class 0; every test clip takes the class of its
+    # nearest memory clip, so k=1 is right on all of them. With k=20 and
+    # temperature 1, class 0 gets 19 votes of at least exp(-1) each, more
+    # than the single vote (at most exp(1)) of class 1: every test clip is
+    # classified 0, right only where its nearest clip is of class 0, which
+    # test clip 0's is not.
+    memory_labels = (torch.arange(20) == nearest[0]).long()
+    test_labels = memory_labels[nearest]
+    want = {1: 1.0, 20: (test_labels == 0).sum().item() / 10}
+    assert want[20] <= 0.9
+    assert knn_top1(memory, memory_labels, test, test_labels, ks=(1, 20),
+                    temperature=1.0) == want
+
+    data = pickle.loads(open(tiny_ann, 'rb').read())
+    labels = dict(zip(memory_names + test_names,
+                      memory_labels.tolist() + test_labels.tolist()))
+    for ann in data['annotations']:
+        ann['label'] = labels[ann['frame_dir']]
+    relabelled = tmp_path / 'relabelled.pkl'
+    relabelled.write_bytes(pickle.dumps(data))
+    cfg = tiny_cfg(
+        str(relabelled),
+        tmp_path / 'work',
+        load_from=path,
+        test_evaluator=[dict(type='KNNMetric', ks=(1, 20), temperature=1.0)])
+    runner = build_runner(cfg)
+    metrics = runner.test()
+    assert metrics == {f'knn/top1_k{k}': value for k, value in want.items()}
+    assert torch.equal(runner.model.backbone.data_bn.weight,
+                       state['backbone.data_bn.weight'])
 
     report = json.loads(open(osp.join(runner.log_dir, 'knn.json')).read())
     assert report['num_memory'] == 20 and report['num_test'] == 10
-    assert report['temperature'] == 0.07
-    assert report['top1'] == {str(k): v for k, v in expected.items()}
+    assert report['temperature'] == 1.0
+    assert report['top1'] == {str(k): v for k, v in want.items()}
 
 
 def test_loop_checks_its_inputs(tiny_ann, tmp_path):

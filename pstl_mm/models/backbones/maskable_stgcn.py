@@ -7,8 +7,8 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
-from ..layers import (WordDropout, graph_conv, masked_batch_norm_1d,
-                      masked_batch_norm_2d)
+from ..layers import (StridedPointwiseConv2d, WordDropout, graph_conv,
+                      masked_batch_norm_1d, masked_batch_norm_2d)
 
 
 def _norm(bn: nn.Module, x: torch.Tensor,
@@ -85,8 +85,8 @@ class MaskableSTGCNBlock(nn.Module):
         self.dropout = WordDropout(dropout, inplace=True)
         self.has_residual = residual
         if residual and (in_channels != out_channels or stride != 1):
-            self.res_conv = nn.Conv2d(
-                in_channels, out_channels, 1, stride=(stride, 1))
+            self.res_conv = StridedPointwiseConv2d(
+                in_channels, out_channels, stride=(stride, 1))
             self.res_bn = nn.BatchNorm2d(out_channels)
         else:
             self.res_conv = None
