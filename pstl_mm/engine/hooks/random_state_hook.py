@@ -103,6 +103,9 @@ def select_rank_states(saved: dict, rank: int,
         * One rank's states (an earlier version's checkpoint): those, on
           every rank, with a warning when ``world_size > 1`` (exact only if
           the ranks drew alike, i.e. without ``diff_rank_seed``).
+
+    Raises:
+        ValueError: ``saved`` is neither (a key is no rank).
     """
     if 'torch' in saved:
         why = ('' if world_size == 1 else
@@ -111,7 +114,11 @@ def select_rank_states(saved: dict, rank: int,
                'them, so the resumed run differs from the uninterrupted one '
                'where the ranks drew differently (diff_rank_seed)')
         return saved, why
-    ranks = sorted(int(r) for r in saved)
+    if not all(isinstance(r, int) and r >= 0 for r in saved):
+        raise ValueError(
+            f'checkpoint[{CHECKPOINT_KEY!r}] must map ranks to states (or be '
+            f'one rank\'s states, with "torch"), got keys {list(saved)}')
+    ranks = sorted(saved)
     if ranks != list(range(world_size)):
         return None, (
             f'{CHECKPOINT_KEY} holds the states of {len(ranks)} rank(s) '

@@ -65,6 +65,8 @@ def test_each_rank_selects_its_own_states():
     assert select_rank_states(saved[1], 0, 1) == (saved[1], '')
     states, why = select_rank_states(saved[1], 1, 2)
     assert states is saved[1] and 'all 2 ranks restore them' in why
+    with pytest.raises(ValueError, match=r"got keys \['python'\]"):
+        select_rank_states(dict(python=None), 0, 1)
 
 
 # End to end -----------------------------------------------------------------
