@@ -150,7 +150,7 @@ def test_resume_continues_exactly_with_dropout(fixture_pkl, tmp_path):
     straight = loss_history(full)[-5:]  # epoch 2
     checkpoint = torch.load(tmp_path / 'full' / 'epoch_1.pth',
                             weights_only=False)
-    assert set(checkpoint['random_states']) >= {'python', 'numpy', 'torch'}
+    assert set(checkpoint['random_states'][0]) >= {'python', 'numpy', 'torch'}
 
     def resumed(work_dir, **overrides):
         cfg = _demo_run(fixture_pkl, work_dir, **overrides)
