@@ -7,7 +7,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
-from ..layers import (WordDropout, graph_conv, masked_batch_norm_1d,
+from ..layers import (PackedBitsDropout, graph_conv, masked_batch_norm_1d,
                       masked_batch_norm_2d)
 
 
@@ -82,7 +82,7 @@ class MaskableSTGCNBlock(nn.Module):
             out_channels, (temporal_kernel, 1), (stride, 1), (pad, 0))
         self.tcn_bn_out = nn.BatchNorm2d(out_channels)
         # In place on the BatchNorm's output, which its backward does not read.
-        self.dropout = WordDropout(dropout, inplace=True)
+        self.dropout = PackedBitsDropout(dropout, inplace=True)
         self.has_residual = residual
         if residual and (in_channels != out_channels or stride != 1):
             self.res_conv = nn.Conv2d(

@@ -1,8 +1,8 @@
 from .graph_conv import graph_conv
 from .masked_batch_norm import masked_batch_norm_1d, masked_batch_norm_2d
-from .word_dropout import WordDropout, keep_mask
+from .packed_bits_dropout import PackedBitsDropout, keep_mask
 
 __all__ = [
-    'WordDropout', 'graph_conv', 'keep_mask', 'masked_batch_norm_1d',
+    'PackedBitsDropout', 'graph_conv', 'keep_mask', 'masked_batch_norm_1d',
     'masked_batch_norm_2d'
 ]

@@ -1,4 +1,4 @@
-"""Dropout whose mask is cut from 64-bit random words."""
+"""Dropout whose mask is packed bits: slices of 64-bit random words."""
 import torch
 import torch.nn as nn
 
@@ -53,7 +53,7 @@ def keep_mask(shape: torch.Size, p: float,
     return (slices[:numel] >= threshold).view(shape)
 
 
-class WordDropout(nn.Dropout):
+class PackedBitsDropout(nn.Dropout):
     """:class:`torch.nn.Dropout` with a cheaper mask.
 
     Same semantics as ``nn.Dropout`` (entries zeroed with probability
