@@ -273,8 +273,8 @@ def test_mask_paths_equal_the_dense_path(mode, pooled, kind, dtype):
     fast = _paths_model('auto', dense.state_dict()).to(dtype)
     for model in (dense, fast):
         getattr(model, mode)()
-    assert fast._mask_path(mask, 16) == kind
-    assert dense._mask_path(mask, 16) == 'dense'
+    assert fast._mask_path(mask, 16)[0] == kind
+    assert dense._mask_path(mask, 16)[0] == 'dense'
     out_d, gx_d, g_d = _run(dense, x, mask, pooled)
     out_f, gx_f, g_f = _run(fast, x, mask, pooled)
     _assert_close(out_f, out_d, 'features')
@@ -303,12 +303,18 @@ def test_gather_path_equals_separate_calls_per_sample():
 def test_path_choice_and_ragged_fallback():
     model = _paths_model('auto').train()
     mask = _equal_count_mask()
-    assert model._mask_path(None, 16) is None
-    assert model._mask_path(mask, 16) == 'gather'
-    assert model._mask_path(mask[:1].expand(4, 25), 16) == 'slice'
+    assert model._mask_path(None, 16) == (None, None)
+    path, index = model._mask_path(mask, 16)
+    assert path == 'gather'
+    assert index.tolist() == [
+        torch.nonzero(~row).flatten().tolist() for row in mask
+    ]
+    path, index = model._mask_path(mask[:1].expand(4, 25), 16)
+    assert path == 'slice'
+    assert index.tolist() == torch.nonzero(~mask[0]).flatten().tolist()
     ragged = mask.clone()
     ragged[0, ~mask[0]] = torch.tensor([True] + [False] * 15)
-    assert model._mask_path(ragged, 16) == 'dense'
+    assert model._mask_path(ragged, 16) == ('dense', None)
     forced = _paths_model('gather')
     with pytest.raises(ValueError, match='same number of kept joints'):
         forced._mask_path(ragged, 16)
