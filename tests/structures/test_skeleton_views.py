@@ -127,6 +127,6 @@ def test_mask_arguments_give_what_the_module_takes():
     assert mask_arguments(_TakesNone(), 'forward', dict(keypoint=1),
                           'here') == {}
     with pytest.raises(ValueError,
-                       match=r'^here: .*_TakesNone.forward takes no '
-                       'joint_mask'):
+                       match=r'^here: .*_TakesNone takes no joint_mask '
+                       r'argument \(in forward\)'):
         mask_arguments(_TakesNone(), 'forward', view, 'here')

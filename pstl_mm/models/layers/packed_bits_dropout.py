@@ -58,9 +58,9 @@ class PackedBitsDropout(nn.Dropout):
 
     Same semantics as ``nn.Dropout`` (entries zeroed with probability
     ``p``, the rest scaled by ``1 / (1 - p)``, identity in eval mode), but
-    the mask is cut from 64-bit random words (:func:`keep_mask`, 8 or 16
-    bits per entry) instead of one Bernoulli draw per entry, which on CPUs costs
-    several times the rest of the layer. Draws come from torch's default
+    the mask is packed bits cut from 64-bit random words (:func:`keep_mask`,
+    8 or 16 bits per entry) instead of one Bernoulli draw per entry, which
+    on CPUs costs several times the rest of the layer. Draws come from torch's default
     generator, as ``nn.Dropout``'s do. Backward keeps a bool mask (one byte
     per entry).
 

@@ -93,7 +93,7 @@ class MaskedRecognizerGCN(RecognizerGCN):
         else:
             # The one place where the samples' masks become the backbone's
             # and the head's arguments.
-            where = 'MaskedRecognizerGCN: the data samples carry joint_mask'
+            where = 'MaskedRecognizerGCN (data samples)'
             if self.with_cls_head:
                 loss_predict_kwargs.update(
                     mask_arguments(self.cls_head, 'forward',

@@ -165,6 +165,10 @@ def test_default_pairs_need_an_anchor(tmp_path):
         model.pairs_of(dict(first=x, second=x))
     with pytest.raises(KeyError, match='every other view'):
         model.pairs_of(dict(anchor=x))
+    # the flat form of old, a mask beside its view, is named, not encoded
+    mask = torch.zeros(2, 25, dtype=torch.bool)
+    with pytest.raises(ValueError, match="PSTL: key 'spatial_joint_mask'"):
+        model.loss(dict(anchor=x, spatial=x, spatial_joint_mask=mask))
 
 
 def test_iter_transforms_finds_transforms_inside_views_and_wrappers():

@@ -1,4 +1,4 @@
-"""PackedBitsDropout: nn.Dropout's semantics, the mask cut from random words."""
+"""PackedBitsDropout: nn.Dropout's semantics, a mask cut from random words."""
 import pytest
 import torch
 

@@ -44,7 +44,8 @@ def _inputs(mask_kind, dtype=torch.float32):
     for i in range(n):
         row = 0 if mask_kind == 'shared' else i
         count = 9 if mask_kind != 'ragged' else 8 + i % 3
-        order = torch.randperm(25, generator=torch.Generator().manual_seed(row))
+        g_row = torch.Generator().manual_seed(row)
+        order = torch.randperm(25, generator=g_row)
         mask[i, order[:count]] = True
     views['spatial'] = batch_view(views['spatial'], mask)
     return views
