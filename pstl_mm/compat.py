@@ -1,13 +1,17 @@
-"""Fixes of the pinned stack that must apply to the whole process (DESIGN §2).
+"""Fixes of the pinned stack that must apply to the whole process.
 
 Importing this module (``import pstl_mm`` does it first) applies three small,
-idempotent fixes to torch 2.13 + mmengine 0.10.7 + mmaction2 1.2.0:
+idempotent fixes to torch 2.13 + mmengine 0.10.7 + mmaction2 1.2.0, each for
+a breakage of that stack:
 
-1. :func:`_fix_missing_drn`: ``import mmaction.models`` fails on the wheel.
-2. :func:`_fix_checkpoint_safe_globals`: ``torch.load(weights_only=True)``
-   refuses the checkpoints mmengine's Runner writes.
-3. :func:`_fix_uniform_sample_frames_seed`: ``UniformSampleFrames`` reseeds
-   numpy's global RNG.
+1. :func:`_fix_missing_drn`: the mmaction2 1.2.0 wheel lacks
+   ``mmaction.models.localizers.drn``, so ``import mmaction.models`` fails.
+2. :func:`_fix_checkpoint_safe_globals`: torch >= 2.6 loads with
+   ``weights_only=True`` by default and refuses the non-tensor metadata of
+   the checkpoints mmengine's Runner writes.
+3. :func:`_fix_uniform_sample_frames_seed`: mmaction2's
+   ``UniformSampleFrames(test_mode=True)`` reseeds numpy's global RNG after
+   every test sample, so every other user of it repeats the same numbers.
 
 Each is here because no Runner can apply it (its docstring says why); none
 changes a result that is right without it. What a Runner can fix (CPU

@@ -154,12 +154,15 @@ def make_views(n: int, frames: int = 16, removed: int = 9,
         seed (int): Seed of every draw.
 
     Returns:
-        dict: ``anchor`` and ``spatial`` (n, 2, frames, 25, 3), the spatial
-        view reversed in time, rescaled and zero where
-        ``spatial_joint_mask`` (n, 25) bool, a different set of ``removed``
-        joints per sample, is True; ``temporal`` (n, 2, frames * 5 // 8,
-        25, 3), some of the anchor's frames, rescaled.
+        dict: Batched views of :mod:`pstl_mm.structures.skeleton_views`, as
+        ``ViewsDataPreprocessor`` gives them: ``anchor`` (n, 2, frames, 25,
+        3); ``spatial``, a dict: ``keypoint`` (n, 2, frames, 25, 3), the
+        anchor reversed in time, rescaled and zero where ``joint_mask``
+        (n, 25) bool, a different set of ``removed`` joints per sample, is
+        True, and the mask's ``kept_joints``; ``temporal`` (n, 2,
+        frames * 5 // 8, 25, 3), some of the anchor's frames, rescaled.
     """
+    from pstl_mm.structures import batch_view
     g = torch.Generator().manual_seed(seed)
     anchor = torch.randn(n, 2, frames, 25, 3, generator=g)
     order = torch.rand(n, 25, generator=g).argsort(dim=1)
@@ -168,8 +171,32 @@ def make_views(n: int, frames: int = 16, removed: int = 9,
     spatial = 1.1 * anchor.flip(2) * (~mask)[:, None, None, :, None]
     kept = torch.randperm(frames, generator=g)[:frames * 5 // 8].sort().values
     temporal = 0.9 * anchor[:, :, kept]
-    return dict(anchor=anchor, spatial=spatial, spatial_joint_mask=mask,
+    return dict(anchor=anchor, spatial=batch_view(spatial, mask),
                 temporal=temporal)
+
+
+def map_views(views: dict, keypoint=None, samples=None) -> dict:
+    """The same views with their keypoints converted or samples selected.
+
+    Args:
+        views (dict): Batched views (tensors or view dicts).
+        keypoint (callable, optional): Applied to every keypoint tensor
+            (e.g. ``torch.Tensor.double``).
+        samples (slice, optional): The samples to keep; the masks'
+            ``kept_joints`` are worked out again for them.
+
+    Returns:
+        dict: New views, each a dict; the given ones are left unchanged.
+    """
+    from pstl_mm.structures import batch_view, check_views
+    out = {}
+    for name, view in check_views(views).items():
+        x, mask = view['keypoint'], view.get('joint_mask')
+        if samples is not None:
+            x = x[samples]
+            mask = None if mask is None else mask[samples]
+        out[name] = batch_view(keypoint(x) if keypoint else x, mask)
+    return out
 
 
 # NTU joint feeding each Kinect v1 joint (hip_center <- spine_base, spine <-

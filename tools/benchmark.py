@@ -72,7 +72,8 @@ STEP_VARIANTS = {
 
 
 def _step_inputs(n: int, m: int, mask_kind, seed: int = 0) -> dict:
-    """Synthetic views of an NTU-shaped batch and the spatial view's mask."""
+    """Synthetic views of an NTU-shaped batch, the spatial one masked, as
+    ``ViewsDataPreprocessor`` gives them (``pstl_mm.structures``)."""
     g = torch.Generator().manual_seed(seed)
     views = dict(
         anchor=torch.randn(n, m, 50, 25, 3, generator=g),
@@ -86,7 +87,12 @@ def _step_inputs(n: int, m: int, mask_kind, seed: int = 0) -> dict:
         row = 0 if mask_kind == 'shared' else i
         mask[i, torch.randperm(
             25, generator=torch.Generator().manual_seed(row))[:count]] = True
-    views['spatial_joint_mask'] = mask
+    try:
+        from pstl_mm.structures import batch_view
+    except ImportError:  # a --baseline tree older than pstl_mm.structures
+        views['spatial_joint_mask'] = mask  # took the mask as a flat entry
+        return views
+    views['spatial'] = batch_view(views['spatial'], mask)
     return views
 
 

@@ -74,8 +74,3 @@ def safe_load(path: str, allow_tensors: bool = False) -> Any:
         raise FileNotFoundError(f'{path}: no such file')
     with open(path, 'rb') as f:
         return _RestrictedUnpickler(f, path, allow_tensors).load()
-
-
-def safe_loads(data: bytes, source: str = '<bytes>') -> Any:
-    """:func:`safe_load` for bytes already in memory."""
-    return _RestrictedUnpickler(io.BytesIO(data), source).load()

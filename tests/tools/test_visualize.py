@@ -60,14 +60,14 @@ def expected(ann_file):
     dataset = DATASETS.build(dataset_cfg)
     packed = dataset[INDEX]
     inputs = packed['inputs']
-    mask = inputs['spatial_joint_mask'].numpy()
+    mask = inputs['spatial']['joint_mask'].numpy()
     names = get_layout('nturgb+d').joint_names
     return dict(
         frame_dir=dataset.get_data_info(INDEX)['frame_dir'],
         label=int(dataset.get_data_info(INDEX)['label']),
         masked=[names[j] for j in mask.nonzero()[0]],
-        temporal_frames=int(inputs['temporal'].shape[1]),
-        num_frames=int(inputs['anchor'].shape[1]))
+        temporal_frames=int(inputs['temporal']['keypoint'].shape[1]),
+        num_frames=int(inputs['anchor']['keypoint'].shape[1]))
 
 
 def _run(fmt, ann_file, out_dir, capsys):

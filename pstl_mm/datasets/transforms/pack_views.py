@@ -7,6 +7,8 @@ from mmaction.registry import TRANSFORMS
 from mmaction.structures import ActionDataSample
 from mmcv.transforms import BaseTransform
 
+from ...structures import JOINT_MASK, KEYPOINT
+
 
 def _sample_name(results: Dict) -> str:
     """How an error names the sample: its ``frame_dir`` or index."""
@@ -21,12 +23,14 @@ class PackViews(BaseTransform):
     """Pack every view and joint mask that :class:`MultiView` made.
 
     ``results['views']`` (view name -> ``keypoint`` (M, T, V, C) and, where
-    present, ``joint_mask`` (V,) bool) becomes ``inputs``, a dict: ``name``
-    -> float32 tensor (M, T, V, C) and ``name + '_joint_mask'`` -> bool
-    tensor (V,) (True = removed), the keys ``PSTL.loss`` reads. Nothing is
-    listed: whatever views the sample has are packed, in their order. The
-    data sample is MMAction2's ``ActionDataSample`` with the label (where
-    the sample has one) and the ``meta_keys`` present as metainfo.
+    present, ``joint_mask`` (V,) bool) becomes ``inputs``, a dict view name
+    -> ``dict(keypoint=float32 tensor (M, T, V, C), joint_mask=bool tensor
+    (V,))`` (True = removed; no ``joint_mask`` where the view has none), one
+    sample of the views of :mod:`pstl_mm.structures.skeleton_views`.
+    Nothing is listed: whatever views the sample has are packed, in their
+    order. The data sample is MMAction2's ``ActionDataSample`` with the
+    label (where the sample has one) and the ``meta_keys`` present as
+    metainfo.
 
     Args:
         meta_keys (Sequence[str]): Keys of ``results`` kept as metainfo.
@@ -43,7 +47,7 @@ class PackViews(BaseTransform):
             results (dict): The output of :class:`MultiView`.
 
         Returns:
-            dict: ``inputs`` (dict of tensors) and ``data_samples``
+            dict: ``inputs`` (dict view name -> view) and ``data_samples``
             (``ActionDataSample``).
 
         Raises:
@@ -56,19 +60,19 @@ class PackViews(BaseTransform):
                            "'views'; put MultiView before PackViews")
         inputs = {}
         for name, view in views.items():
-            keypoint = np.ascontiguousarray(view['keypoint'], np.float32)
-            inputs[name] = torch.from_numpy(keypoint)
-            if 'joint_mask' not in view:
-                continue
-            mask = np.asarray(view['joint_mask'])
-            if mask.shape != keypoint.shape[-2:-1]:
-                raise ValueError(
-                    f'PackViews: {_sample_name(results)}, view {name!r}: '
-                    f'joint_mask has shape {mask.shape}, expected '
-                    f'({keypoint.shape[-2]},) for keypoint '
-                    f'{keypoint.shape}')
-            inputs[name + '_joint_mask'] = torch.from_numpy(
-                mask.astype(bool, copy=True))
+            keypoint = np.ascontiguousarray(view[KEYPOINT], np.float32)
+            packed = {KEYPOINT: torch.from_numpy(keypoint)}
+            if JOINT_MASK in view:
+                mask = np.asarray(view[JOINT_MASK])
+                if mask.shape != keypoint.shape[-2:-1]:
+                    raise ValueError(
+                        f'PackViews: {_sample_name(results)}, view {name!r}: '
+                        f'joint_mask has shape {mask.shape}, expected '
+                        f'({keypoint.shape[-2]},) for keypoint '
+                        f'{keypoint.shape}')
+                packed[JOINT_MASK] = torch.from_numpy(
+                    mask.astype(bool, copy=True))
+            inputs[name] = packed
         data_sample = ActionDataSample()
         if 'label' in results:
             data_sample.set_gt_label(results['label'])

@@ -6,14 +6,17 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform, Compose
 
+from ...structures import JOINT_MASK, KEYPOINT
 from .seeded import (CallGroups, KeyedGenerator, SeededTransform,
                      _current_epoch)
 
 #: First word of every view's stream (after the key of the sample).
 VIEW_STREAM = zlib.crc32(b'MultiView')
 
-#: What a view keeps of its pipeline's results.
-VIEW_FIELDS = ('keypoint', 'joint_mask', 'kept_frames')
+#: What a view keeps of its pipeline's results (the fields of one sample's
+#: view of :mod:`pstl_mm.structures.skeleton_views`, and the frames MATM
+#: kept, which are shown by tools/visualize.py but not packed).
+SAMPLE_VIEW_FIELDS = (KEYPOINT, JOINT_MASK, 'kept_frames')
 
 
 def copy_sample(results: Dict) -> Dict:
@@ -215,7 +218,7 @@ class MultiView(BaseTransform):
                 return None
             views[name] = {
                 field: view[field]
-                for field in VIEW_FIELDS if field in view
+                for field in SAMPLE_VIEW_FIELDS if field in view
             }
         out['views'] = views
         return out

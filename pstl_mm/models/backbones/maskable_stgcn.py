@@ -7,7 +7,9 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
-from ..layers import (StridedPointwiseConv2d, WordDropout, graph_conv,
+from ...structures import KeptJoints, check_kept_joints
+from ...structures import kept_joints as kept_joints_of
+from ..layers import (PackedBitsDropout, StridedPointwiseConv2d, graph_conv,
                       masked_batch_norm_1d, masked_batch_norm_2d)
 
 
@@ -36,13 +38,9 @@ class MaskableSTGCNBlock(nn.Module):
     the residual is the identity where shapes allow, else a 1x1 convolution
     and BN; ReLU at the end.
 
-    The block runs on whatever joints its input holds: the full skeleton,
-    or the kept joints gathered per sample with the matching rows and
-    columns of the adjacency (see :meth:`adjacency`); every BatchNorm then
-    is torch's own. Only the fallback for masks that keep different numbers
-    of joints per sample passes ``keep``: removed joints then send nothing
-    through the graph, are left out of every batch statistic, and are zero
-    in the output.
+    The block runs on whatever joints its input holds, with the matching
+    adjacency (:meth:`adjacency`); only the dense path of
+    :class:`MaskableSTGCN` (where the paths are described) passes ``keep``.
 
     Args:
         in_channels (int): Input channels.
@@ -82,7 +80,7 @@ class MaskableSTGCNBlock(nn.Module):
             out_channels, (temporal_kernel, 1), (stride, 1), (pad, 0))
         self.tcn_bn_out = nn.BatchNorm2d(out_channels)
         # In place on the BatchNorm's output, which its backward does not read.
-        self.dropout = WordDropout(dropout, inplace=True)
+        self.dropout = PackedBitsDropout(dropout, inplace=True)
         self.has_residual = residual
         if residual and (in_channels != out_channels or stride != 1):
             self.res_conv = StridedPointwiseConv2d(
@@ -167,14 +165,30 @@ class MaskableSTGCN(BaseModule):
     ``x`` and ``A`` sliced to the kept joints. Masks may differ per sample;
     ``data_bn`` statistics of a joint then count the samples that keep it.
 
-    A mask costs less than no mask: when every sample keeps the same number
-    of joints (CSM, RSM, partial-body joint levels) the blocks run on the
-    kept joints only, gathered per sample with per-sample adjacency
-    ``(A * edge_importance)[kept][:, kept]``, and every BatchNorm after
-    ``data_bn`` is torch's own over real positions; a mask shared by the
-    batch slices, as the authors do. Masks with different numbers of kept
-    joints per sample fall back to zeroing removed joints at every step with
-    masked statistics. All paths give the same features and gradients.
+    A mask runs on one of three paths, all with the same features and
+    gradients (this is the one place that describes them):
+
+    * ``'slice'``, one mask shared by the batch: ``x`` and ``A`` sliced to
+      the kept joints after ``data_bn``, as the authors do;
+    * ``'gather'``, every sample keeps the same number of joints (CSM,
+      RSM, partial-body joint levels): ``data_bn`` with masked statistics,
+      then the blocks run on the kept joints only, gathered per sample, with
+      per-sample adjacency ``(A * edge_importance)[kept][:, kept]``, and
+      every later BatchNorm is torch's own over real positions;
+    * ``'dense'``, the fallback for masks that keep different numbers of
+      joints per sample: removed joints are zeroed at every step, their rows
+      of the adjacency are zero, and every BatchNorm takes masked
+      statistics.
+
+    So a mask costs less than no mask on the first two. The path is read
+    from ``kept_joints`` (:func:`pstl_mm.structures.kept_joints`: (V_kept,)
+    indices -> slice, (N, V_kept) -> gather, ``'ragged'`` -> dense), which
+    :class:`~pstl_mm.models.ViewsDataPreprocessor` and
+    :class:`~pstl_mm.models.MaskedRecognizerGCN` work out on the host when
+    they form the batch: given them, the encoder never waits for the device
+    (no ``.tolist()``, no ``nonzero``), as ``torch.compile(fullgraph=True)``
+    needs. Given only ``joint_mask`` (e.g. a direct call), it works them out
+    itself, with one host synchronisation per mask.
 
     Args:
         in_channels (int): Coordinates per joint C. Defaults to 3.
@@ -190,10 +204,9 @@ class MaskableSTGCN(BaseModule):
         edge_importance (bool): Learnable edge importance. Defaults to True.
         frozen (bool): No parameter requires grad, and every BatchNorm and
             Dropout stays in eval mode, even after ``train()``.
-        mask_path (str): ``'auto'`` (default) picks the cheapest exact path
-            for each mask; ``'dense'`` always takes the fallback (zeroed
-            joints, masked statistics); ``'gather'`` refuses masks with
-            different numbers of kept joints per sample.
+        mask_path (str): ``'auto'`` (default) takes the path of each mask
+            (see above); ``'dense'`` always takes the fallback; ``'gather'``
+            refuses masks with different numbers of kept joints per sample.
         init_cfg (dict, optional): MMEngine initialisation config, e.g.
             ``dict(type='Pretrained', checkpoint=CKPT, prefix='backbone.')``.
     """
@@ -295,45 +308,63 @@ class MaskableSTGCN(BaseModule):
         return joint_mask
 
     def _mask_path(self, joint_mask: Optional[torch.Tensor],
-                   num_frames: int) -> Optional[str]:
-        """Choose how a mask is run (one host synchronisation per mask).
+                   num_frames: int,
+                   kept: Optional[KeptJoints] = None) -> Tuple:
+        """Choose the path of a mask (see the class).
+
+        Args:
+            joint_mask (torch.Tensor, optional): (N, V) bool.
+            num_frames (int): T of the batch.
+            kept (torch.Tensor | str, optional): The mask's ``kept_joints``;
+                ``None``: worked out here (one host synchronisation).
 
         Returns:
-            str or None: ``None`` without a mask; ``'slice'`` for one mask
-            shared by the batch; ``'gather'`` when every sample keeps the
-            same number of joints; ``'dense'`` otherwise (or when
-            ``mask_path='dense'`` asks for it).
+            tuple: ``(path, index)``: ``None``, ``'slice'``, ``'gather'`` or
+            ``'dense'``, and the (V_kept,) or (N, V_kept) indices of the
+            first two (else ``None``).
+
+        Raises:
+            ValueError: ``kept`` without a mask or of another form, a mask
+                that removes every joint of a sample, too few kept
+                positions for batch statistics, or a ragged mask with
+                ``mask_path='gather'``.
         """
         if joint_mask is None:
-            return None
-        counts = (~joint_mask).sum(dim=1)
-        differs = (joint_mask != joint_mask[:1]).any()
-        fewest, most, total, ragged = torch.stack(
-            [counts.min(), counts.max(), counts.sum(),
-             differs.long()]).tolist()
-        if fewest == 0:
-            bad = torch.nonzero(counts == 0).flatten().tolist()
-            raise ValueError('MaskableSTGCN: joint_mask removes every joint '
-                             f'of sample(s) {bad}')
+            if kept is not None:
+                raise ValueError('MaskableSTGCN: kept_joints given without '
+                                 'joint_mask')
+            return None, None
+        n, v = joint_mask.shape
+        if kept is None:
+            kept = kept_joints_of(joint_mask, 'MaskableSTGCN: joint_mask')
+        else:
+            check_kept_joints(kept, n, v, 'MaskableSTGCN')
+        ragged = isinstance(kept, str)
         if self.mask_path == 'dense':
+            # A ragged mask keeps at least 1 + 2 joints in all.
+            total = 3 if ragged else n * kept.shape[-1]
             if self.training and total * num_frames < 2:
                 raise ValueError('MaskableSTGCN: a masked batch needs at '
                                  'least 2 kept positions to compute batch '
                                  'statistics')
-            return 'dense'
+            return 'dense', None
         if not ragged:
-            return 'slice'
-        if fewest == most:
-            return 'gather'
+            return ('slice' if kept.dim() == 1 else 'gather'), kept
         if self.mask_path == 'gather':
             raise ValueError(
                 "MaskableSTGCN: mask_path='gather' needs the same number of "
-                f'kept joints in every sample, got {fewest} to {most}')
-        return 'dense'
+                'kept joints in every sample; this mask keeps different '
+                'numbers')
+        return 'dense', None
 
-    def _encode(self, x: torch.Tensor,
-                joint_mask: Optional[torch.Tensor]) -> Tuple:
+    def _encode(self, x: torch.Tensor, joint_mask: Optional[torch.Tensor],
+                kept_joints: Optional[KeptJoints]) -> Tuple:
         """Run ``data_bn`` and the blocks on the joints each path keeps.
+
+        Args:
+            x (torch.Tensor): (N, M, T, V, C) coordinates.
+            joint_mask (torch.Tensor, optional): (N, V) or (V,) bool.
+            kept_joints (torch.Tensor | str, optional): See :meth:`forward`.
 
         Returns:
             tuple: ``(h, path, kept, keep)``: h (N*M, C_out, T', V') block
@@ -344,7 +375,7 @@ class MaskableSTGCN(BaseModule):
         """
         joint_mask = self._check_inputs(x, joint_mask)
         n, m, t, v, c = x.shape
-        path = self._mask_path(joint_mask, t)
+        path, kept = self._mask_path(joint_mask, t, kept_joints)
         x = x.permute(0, 1, 3, 4, 2).contiguous()  # N, M, V, C, T
         present = rows = None
         if path in ('gather', 'dense'):
@@ -361,12 +392,10 @@ class MaskableSTGCN(BaseModule):
             x = _norm(self.data_bn, x.view(n, m * v * c, t), rows)
         x = x.view(n, m, v, c, t).permute(0, 1, 3, 4, 2)
         x = x.reshape(n * m, c, t, v)
-        kept = keep = None
+        keep = None
         if path == 'slice':
-            kept = torch.nonzero(~joint_mask[0]).flatten()
             x = x[..., kept]
         elif path == 'gather':
-            kept = torch.nonzero(~joint_mask)[:, 1].view(n, -1)
             x = x.gather(3, self._person_index(kept, m, c, t))
         elif path == 'dense':
             keep = present.repeat_interleave(m, dim=0)[:, None, None, :]
@@ -386,24 +415,24 @@ class MaskableSTGCN(BaseModule):
 
     def forward(self,
                 x: torch.Tensor,
-                joint_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Encode skeleton sequences.
-
-        Masks that keep the same number of joints in every sample run on
-        the kept joints only (gathered, with per-sample adjacency); one mask
-        shared by the batch slices ``x`` and ``A``; other masks zero the
-        removed joints at every step (``mask_path`` of the class).
+                joint_mask: Optional[torch.Tensor] = None,
+                kept_joints: Optional[KeptJoints] = None) -> torch.Tensor:
+        """Encode skeleton sequences (the class describes the mask paths).
 
         Args:
             x (torch.Tensor): (N, M, T, V, C) coordinates.
             joint_mask (torch.Tensor, optional): (N, V) or (V,) bool, True
                 for a removed joint.
+            kept_joints (torch.Tensor | str, optional): What
+                :func:`pstl_mm.structures.kept_joints` gives for
+                ``joint_mask`` (as an (N, V) mask), worked out where the
+                mask was on the host; ``None``: worked out here.
 
         Returns:
             torch.Tensor: (N, M, C_out, T', V) features, zero at removed
             joints; T' = ceil(T / 4) with the default strides.
         """
-        h, path, kept, _ = self._encode(x, joint_mask)
+        h, path, kept, _ = self._encode(x, joint_mask, kept_joints)
         n, m, _, v, _ = x.shape
         nm, c_out, t_out, _ = h.shape
         if path == 'slice':
@@ -415,7 +444,8 @@ class MaskableSTGCN(BaseModule):
 
     def forward_pooled(self,
                        x: torch.Tensor,
-                       joint_mask: Optional[torch.Tensor] = None
+                       joint_mask: Optional[torch.Tensor] = None,
+                       kept_joints: Optional[KeptJoints] = None
                        ) -> torch.Tensor:
         """Pooled features, ``pool(forward(x, joint_mask), joint_mask)``.
 
@@ -425,11 +455,12 @@ class MaskableSTGCN(BaseModule):
             x (torch.Tensor): (N, M, T, V, C) coordinates.
             joint_mask (torch.Tensor, optional): (N, V) or (V,) bool, True
                 for a removed joint.
+            kept_joints (torch.Tensor | str, optional): See :meth:`forward`.
 
         Returns:
             torch.Tensor: (N, C_out) features.
         """
-        h, path, _, keep = self._encode(x, joint_mask)
+        h, path, _, keep = self._encode(x, joint_mask, kept_joints)
         n, m = x.shape[:2]
         if path == 'dense':
             kept = keep.view(n, m, -1)[:, 0].sum(dim=1)  # N

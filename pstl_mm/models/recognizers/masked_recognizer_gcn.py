@@ -1,20 +1,12 @@
 """MMAction2's RecognizerGCN, able to drop joints sample by sample."""
-import functools
-import inspect
-from typing import List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
-import numpy as np
 import torch
 from mmaction.models.recognizers import RecognizerGCN
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
-
-@functools.lru_cache(maxsize=None)
-def _forward_takes_mask(cls: type) -> bool:
-    """Whether ``cls.forward`` names a ``joint_mask`` argument (once per
-    class, not per batch)."""
-    return 'joint_mask' in inspect.signature(cls.forward).parameters
+from ...structures import JOINT_MASK, batch_joint_masks, mask_arguments
 
 
 @MODELS.register_module()
@@ -26,8 +18,11 @@ class MaskedRecognizerGCN(RecognizerGCN):
     :class:`~pstl_mm.datasets.transforms.PartialBodyOcclusion` in
     ``'drop'`` mode, packed by MMAction2's
     ``PackActionInputs(algorithm_keys=('joint_mask', ))``), the backbone is
-    called as ``backbone(x, joint_mask)`` with the (N, V) masks of the batch
-    (samples without one keep every joint), and the same masks go to the
+    called as ``backbone(x, joint_mask=..., kept_joints=...)`` with the
+    (N, V) masks of the batch (samples without one keep every joint) and
+    their ``kept_joints``, worked out on the host
+    (:func:`~pstl_mm.structures.batch_joint_masks`, see
+    :class:`~pstl_mm.models.MaskableSTGCN`), and the same masks go to the
     head as ``joint_mask`` through MMAction2's ``loss_predict_kwargs``;
     :class:`~pstl_mm.models.MaskedGCNHead` then pools over the kept joints
     with ``MaskableSTGCN.pool``.
@@ -36,56 +31,37 @@ class MaskedRecognizerGCN(RecognizerGCN):
     exactly :class:`~mmaction.models.RecognizerGCN`.
     """
 
-    @staticmethod
-    def _takes_mask(module: torch.nn.Module) -> bool:
-        """Whether ``module.forward`` names a ``joint_mask`` argument."""
-        return _forward_takes_mask(type(module))
-
-    def joint_masks(self, data_samples: Optional[SampleList],
+    def joint_masks(self,
+                    data_samples: Optional[SampleList],
                     num_joints: int,
-                    device: torch.device) -> Optional[torch.Tensor]:
-        """Collect the joint masks of a batch.
+                    num_clips: int = 1,
+                    device: Optional[torch.device] = None
+                    ) -> Optional[Dict]:
+        """The batch's masks as the encoder's mask arguments.
 
         Args:
             data_samples (list[ActionDataSample], optional): The batch.
             num_joints (int): V.
-            device (torch.device): Device of the returned tensor.
+            num_clips (int): Clips per sample; each clip gets its sample's
+                mask.
+            device (torch.device, optional): Where the result goes.
 
         Returns:
-            torch.Tensor | None: (N, V) bool, True = removed; ``None`` when
-            no sample carries ``joint_mask``.
+            dict | None: ``joint_mask`` (N * num_clips, V) bool, True =
+            removed, and its ``kept_joints``; ``None`` when no sample
+            carries ``joint_mask``.
 
         Raises:
-            ValueError: A mask is not (V,), or the backbone or head takes no
-                mask.
+            ValueError: A mask is not (V,), naming the sample.
         """
         if not data_samples:
             return None
-        masks: List[Optional[np.ndarray]] = [
-            sample.get('joint_mask') for sample in data_samples
+        masks = [
+            sample.get(JOINT_MASK) for sample in data_samples
+            for _ in range(num_clips)
         ]
-        if all(mask is None for mask in masks):
-            return None
-        parts = (self.backbone, getattr(self, 'cls_head', None))
-        for part in parts:
-            if part is not None and not self._takes_mask(part):
-                raise ValueError(
-                    'MaskedRecognizerGCN: the data samples carry joint_mask '
-                    f'but {type(part).__name__} takes no joint_mask argument; '
-                    'use MaskableSTGCN and MaskedGCNHead')
-        rows = []
-        for i, mask in enumerate(masks):
-            if mask is None:
-                rows.append(torch.zeros(num_joints, dtype=torch.bool))
-                continue
-            mask = torch.as_tensor(np.asarray(mask)).to(torch.bool)
-            if tuple(mask.shape) != (num_joints, ):
-                raise ValueError(
-                    f'MaskedRecognizerGCN: joint_mask of sample {i} has '
-                    f'shape {tuple(mask.shape)}, expected (V,) = '
-                    f'({num_joints},)')
-            rows.append(mask)
-        return torch.stack(rows).to(device)
+        return batch_joint_masks(masks, num_joints,
+                                 'MaskedRecognizerGCN: joint_mask', device)
 
     def extract_feat(self,
                      inputs: torch.Tensor,
@@ -110,14 +86,21 @@ class MaskedRecognizerGCN(RecognizerGCN):
         loss_predict_kwargs = dict()
         bs, nc = inputs.shape[:2]
         inputs = inputs.reshape((bs * nc, ) + inputs.shape[2:])
-        mask = self.joint_masks(data_samples, inputs.shape[-2],
-                                inputs.device)
-        if mask is None:
+        masks = self.joint_masks(data_samples, inputs.shape[-2], nc,
+                                 inputs.device)
+        if masks is None:
             x = self.backbone(inputs)
         else:
-            mask = mask.repeat_interleave(nc, dim=0)  # N * num_clips, V
-            x = self.backbone(inputs, joint_mask=mask)
-            loss_predict_kwargs['joint_mask'] = mask
+            # The one place where the samples' masks become the backbone's
+            # and the head's arguments.
+            where = 'MaskedRecognizerGCN (data samples)'
+            if self.with_cls_head:
+                loss_predict_kwargs.update(
+                    mask_arguments(self.cls_head, 'forward',
+                                   {JOINT_MASK: masks[JOINT_MASK]}, where))
+            x = self.backbone(
+                inputs,
+                **mask_arguments(self.backbone, 'forward', masks, where))
 
         if stage == 'backbone':
             return x, loss_predict_kwargs

@@ -5,10 +5,10 @@ import torch
 from mmaction.registry import MODELS
 from mmengine.model import BaseModel
 
+from ...structures import KEYPOINT, check_views, mask_arguments
+
 #: The view every other view is compared with when no pairs are given.
 ANCHOR = 'anchor'
-#: ``view + MASK_SUFFIX`` holds a view's (N, V) bool joint mask.
-MASK_SUFFIX = '_joint_mask'
 
 
 @MODELS.register_module()
@@ -22,6 +22,13 @@ class PSTL(BaseModel):
     ``temporal=(anchor, temporal)``; SkeletonBT: one pair of two plainly
     augmented views; the CSM-only / MATM-only / RSM / RTM ablations differ
     only in the data pipeline and pairs of their configs.
+
+    The inputs are the batched views of
+    :mod:`pstl_mm.structures.skeleton_views`: view name ->
+    ``dict(keypoint=(N, M, T, V, C), joint_mask=(N, V) bool)`` (mask
+    optional, with the ``kept_joints`` that
+    :class:`~pstl_mm.models.ViewsDataPreprocessor` adds), or a bare
+    (N, M, T, V, C) tensor for a view without a mask.
 
     Args:
         backbone (dict): :class:`MaskableSTGCN` config.
@@ -58,17 +65,11 @@ class PSTL(BaseModel):
                     raise ValueError(f'pair {name!r} must name two views, '
                                      f'got {pair}')
 
-    @staticmethod
-    def view_names(inputs: Dict[str, torch.Tensor]) -> List[str]:
-        """The views of ``inputs`` in order (joint masks left out)."""
-        return [name for name in inputs if not name.endswith(MASK_SUFFIX)]
-
-    def pairs_of(self, inputs: Dict[str, torch.Tensor]
-                 ) -> Dict[str, Tuple[str, str]]:
+    def pairs_of(self, inputs: Dict) -> Dict[str, Tuple[str, str]]:
         """The pairs to compare: ``pairs``, else anchor vs every view.
 
         Args:
-            inputs (dict[str, Tensor]): The batch's views and masks.
+            inputs (dict): The batch's views.
 
         Returns:
             dict[str, tuple[str, str]]: Loss name -> the two views.
@@ -79,7 +80,7 @@ class PSTL(BaseModel):
         """
         if self.pairs is not None:
             return self.pairs
-        views = self.view_names(inputs)
+        views = list(inputs)
         others = [name for name in views if name != ANCHOR]
         if ANCHOR not in views or not others:
             raise KeyError(
@@ -88,39 +89,49 @@ class PSTL(BaseModel):
                 f'{ANCHOR!r} and others in MultiView, or give pairs')
         return {name: (ANCHOR, name) for name in others}
 
-    @staticmethod
-    def _view(inputs: Dict[str, torch.Tensor], name: str):
-        if name not in inputs:
-            raise KeyError(f'view {name!r} is missing from the inputs '
-                           f'(have {sorted(inputs)})')
-        return inputs[name], inputs.get(name + MASK_SUFFIX)
+    def _encode(self, views: Dict[str, dict], name: str) -> torch.Tensor:
+        """Pooled backbone features of the checked view ``name``."""
+        if name not in views:
+            raise KeyError(f'PSTL: view {name!r} is missing from the inputs '
+                           f'(have {list(views)})')
+        view = views[name]
+        return self.backbone.forward_pooled(
+            view[KEYPOINT],
+            **mask_arguments(self.backbone, 'forward_pooled', view,
+                             f'PSTL, view {name!r}'))
 
-    def extract_feat(self, inputs: Dict[str, torch.Tensor],
-                     view: str = 'anchor') -> torch.Tensor:
+    def extract_feat(self, inputs: Dict[str, Union[dict, torch.Tensor]],
+                     view: str = ANCHOR) -> torch.Tensor:
         """Pooled backbone features of one view.
 
         Args:
-            inputs (dict[str, Tensor]): ``view`` -> (N, M, T, V, C) and
-                optionally ``view + '_joint_mask'`` -> (N, V).
+            inputs (dict): The batch's views (see the class).
             view (str): The view to encode.
 
         Returns:
             torch.Tensor: (N, C_out) features.
         """
-        x, mask = self._view(inputs, view)
-        return self.backbone.forward_pooled(x, mask)
+        return self._encode(check_views(inputs, 'PSTL'), view)
 
-    def loss(self, inputs: Dict[str, torch.Tensor],
+    def loss(self, inputs: Dict[str, Union[dict, torch.Tensor]],
              data_samples=None) -> Dict[str, torch.Tensor]:
         """Barlow Twins losses of every pair; each view is projected once.
 
         Every view passes the backbone on its own; a neck with
         ``forward_views`` projects all views in one call (per-view
         BatchNorm statistics), else each view is projected on its own.
+
+        Args:
+            inputs (dict): The batch's views (see the class).
+            data_samples: Unused.
+
+        Returns:
+            dict[str, torch.Tensor]: ``loss_<pair>`` for every pair.
         """
-        pairs = self.pairs_of(inputs)
+        views = check_views(inputs, 'PSTL')
+        pairs = self.pairs_of(views)
         names = list(dict.fromkeys(v for p in pairs.values() for v in p))
-        feats = [self.extract_feat(inputs, name) for name in names]
+        feats = [self._encode(views, name) for name in names]
         if hasattr(self.neck, 'forward_views'):
             z = dict(zip(names, self.neck.forward_views(feats)))
         else:
@@ -131,7 +142,8 @@ class PSTL(BaseModel):
         }
 
     def forward(self,
-                inputs: Union[Dict[str, torch.Tensor], torch.Tensor],
+                inputs: Union[Dict[str, Union[dict, torch.Tensor]],
+                              torch.Tensor],
                 data_samples: Optional[List] = None,
                 mode: str = 'tensor'):
         """``loss``: the loss dict; ``tensor``: features of the anchor view.
@@ -139,13 +151,14 @@ class PSTL(BaseModel):
         A bare tensor input is taken as the ``anchor`` view.
         """
         if isinstance(inputs, torch.Tensor):
-            inputs = dict(anchor=inputs)
+            inputs = {ANCHOR: inputs}
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'tensor':
+            views = check_views(inputs, 'PSTL')
             first = (next(iter(self.pairs.values()))[0]
                      if self.pairs else ANCHOR)
-            view = first if first in inputs else self.view_names(inputs)[0]
-            return self.extract_feat(inputs, view)
+            return self._encode(views,
+                                first if first in views else next(iter(views)))
         raise ValueError(f"PSTL supports mode 'loss' and 'tensor', got "
                          f'{mode!r}')

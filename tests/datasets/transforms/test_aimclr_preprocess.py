@@ -180,7 +180,8 @@ def test_multiview_refuses_a_clip_of_another_length():
 def test_pretraining_config_refuses_a_raw_clip(tmp_path):
     ann_file = mmaction_pickle(tmp_path / 'ntu60_3d.pkl', [50, 103])
     dataset = pretraining_dataset('pstl_ntu60_xsub.py', ann_file)
-    assert dataset[0]['inputs']['temporal'].shape == (2, 30, 25, 3)
+    temporal = dataset[0]['inputs']['temporal']['keypoint']
+    assert temporal.shape == (2, 30, 25, 3)
     with pytest.raises(SkeletonDataError) as info:
         dataset[1]
     assert str(info.value).startswith(
@@ -204,9 +205,9 @@ def test_mmaction_config_preprocesses_raw_clips(tmp_path):
     dataset = pretraining_dataset('pstl_ntu60_xsub_mmaction.py', ann_file)
     for i in range(3):
         inputs = dataset[i]['inputs']
-        assert inputs['anchor'].shape == (2, 50, 25, 3)
-        assert inputs['spatial'].shape == (2, 50, 25, 3)
-        assert inputs['temporal'].shape == (2, 30, 25, 3)
+        assert inputs['anchor']['keypoint'].shape == (2, 50, 25, 3)
+        assert inputs['spatial']['keypoint'].shape == (2, 50, 25, 3)
+        assert inputs['temporal']['keypoint'].shape == (2, 30, 25, 3)
     with pytest.raises(FileNotFoundError, match='ntu60_3d.pkl as MMAction2'):
         pretraining_dataset('pstl_ntu60_xsub_mmaction.py',
                             str(tmp_path / 'nope.pkl'))

@@ -37,17 +37,20 @@ def test_pack_views_packs_whatever_views_and_masks_exist():
     sample = _views_sample(4)
     packed = pack(sample)
     inputs = packed['inputs']
-    assert list(inputs) == ['anchor', 'spatial', 'spatial_joint_mask',
-                            'other', 'other_joint_mask']
+    assert list(inputs) == ['anchor', 'spatial', 'other']
+    assert list(inputs['anchor']) == ['keypoint']
     for name in ('anchor', 'spatial', 'other'):
-        assert inputs[name].dtype == torch.float32
-        assert inputs[name].shape == (2, 6, 25, 3)
-        np.testing.assert_allclose(inputs[name].numpy(),
+        keypoint = inputs[name]['keypoint']
+        assert keypoint.dtype == torch.float32
+        assert keypoint.shape == (2, 6, 25, 3)
+        np.testing.assert_allclose(keypoint.numpy(),
                                    sample['views'][name]['keypoint'],
                                    rtol=1e-6)
-    assert inputs['spatial_joint_mask'].dtype == torch.bool
-    assert inputs['spatial_joint_mask'].sum() == 9  # 0, 3, ..., 24
-    assert inputs['other_joint_mask'].sum() == 7  # 0, 4, ..., 24
+    for name in ('spatial', 'other'):
+        assert list(inputs[name]) == ['keypoint', 'joint_mask']
+        assert inputs[name]['joint_mask'].dtype == torch.bool
+    assert inputs['spatial']['joint_mask'].sum() == 9  # 0, 3, ..., 24
+    assert inputs['other']['joint_mask'].sum() == 7  # 0, 4, ..., 24
     assert packed['data_samples'].metainfo == dict(frame_dir='clip4')
     assert packed['data_samples'].gt_label.tolist() == [1]
 
@@ -63,27 +66,70 @@ def test_pack_views_names_the_sample_it_cannot_pack():
         pack(sample)
 
 
-def test_preprocessor_stacks_every_key_and_keeps_masks_bool():
+def test_preprocessor_stacks_every_view_and_keeps_masks_bool():
     from mmaction.registry import MODELS
     pre = MODELS.build(dict(type='ViewsDataPreprocessor'))
     pack = build(dict(type='PackViews'))
     batch = pre(pseudo_collate([pack(_views_sample(i)) for i in range(3)]))
     inputs = batch['inputs']
-    assert {k: (v.dtype, tuple(v.shape)) for k, v in inputs.items()} == {
-        'anchor': (torch.float32, (3, 2, 6, 25, 3)),
-        'spatial': (torch.float32, (3, 2, 6, 25, 3)),
-        'spatial_joint_mask': (torch.bool, (3, 25)),
-        'other': (torch.float32, (3, 2, 6, 25, 3)),
-        'other_joint_mask': (torch.bool, (3, 25)),
+    shapes = {
+        name: {
+            key: (value.dtype, tuple(value.shape))
+            for key, value in view.items()
+        }
+        for name, view in inputs.items()
     }
+    keypoint = (torch.float32, (3, 2, 6, 25, 3))
+    assert shapes == {
+        'anchor': dict(keypoint=keypoint),
+        # one mask for the batch: the indices of the 16 kept joints
+        'spatial': dict(keypoint=keypoint, joint_mask=(torch.bool, (3, 25)),
+                        kept_joints=(torch.int64, (16, ))),
+        'other': dict(keypoint=keypoint, joint_mask=(torch.bool, (3, 25)),
+                      kept_joints=(torch.int64, (18, ))),
+    }
+    assert inputs['spatial']['kept_joints'].tolist() == [
+        j for j in range(25) if j % 3
+    ]
     assert len(batch['data_samples']) == 3
 
     short = _views_sample(9)
     short['views']['anchor']['keypoint'] = np.zeros((2, 5, 25, 3))
-    with pytest.raises(ValueError, match=r"'anchor' differ in shape"):
+    with pytest.raises(ValueError, match=r"'anchor' keypoint differ in shape"):
         pre(pseudo_collate([pack(_views_sample(0)), pack(short)]))
     with pytest.raises(TypeError, match='dict of views'):
         pre(dict(inputs=[torch.zeros(2, 6, 25, 3)], data_samples=None))
+
+
+def test_preprocessor_works_out_each_masks_path_on_the_host():
+    """kept_joints: (V_kept,) for one mask, (N, V_kept) for equal counts,
+    'ragged' otherwise; a mask removing every joint is named."""
+    from mmaction.registry import MODELS
+    pre = MODELS.build(dict(type='ViewsDataPreprocessor'))
+    keypoint = [torch.zeros(2, 6, 25, 3)] * 3
+    equal = torch.zeros(3, 25, dtype=torch.bool)
+    equal[0, [1, 2]] = equal[1, [0, 24]] = equal[2, [5, 6]] = True
+    ragged = equal.clone()
+    ragged[2, 7] = True
+
+    def kept_of(mask):
+        data = dict(inputs=dict(view=dict(keypoint=keypoint,
+                                          joint_mask=list(mask))))
+        return pre(data)['inputs']['view']['kept_joints']
+
+    index = kept_of(equal)
+    assert index.dtype == torch.int64 and index.shape == (3, 23)
+    for row, sample in zip(index.tolist(), equal):
+        assert row == torch.nonzero(~sample).flatten().tolist()
+    assert kept_of(ragged) == 'ragged'
+    everything = equal.clone()
+    everything[1] = True
+    with pytest.raises(ValueError,
+                       match=r"'view'.*every joint of sample\(s\) \[1\]"):
+        kept_of(everything)
+    with pytest.raises(TypeError,
+                       match=r"view 'view'.*\['keypoint', 'oops'\]"):
+        pre(dict(inputs=dict(view=dict(keypoint=keypoint, oops=keypoint))))
 
 
 def test_configured_pipeline_feeds_pstl_bool_masks(tmp_path):
@@ -97,10 +143,11 @@ def test_configured_pipeline_feeds_pstl_bool_masks(tmp_path):
     batch = model.data_preprocessor(
         pseudo_collate([dataset[i] for i in range(4)]), training=True)
     inputs = batch['inputs']
-    assert sorted(inputs) == ['anchor', 'spatial', 'spatial_joint_mask',
-                              'temporal']
-    assert inputs['spatial_joint_mask'].dtype == torch.bool
-    assert inputs['spatial_joint_mask'].sum(1).tolist() == [9] * 4
+    assert sorted(inputs) == ['anchor', 'spatial', 'temporal']
+    spatial = inputs['spatial']
+    assert spatial['joint_mask'].dtype == torch.bool
+    assert spatial['joint_mask'].sum(1).tolist() == [9] * 4
+    assert spatial['kept_joints'].shape in ((16, ), (4, 16))
     assert model.pairs_of(inputs) == dict(spatial=('anchor', 'spatial'),
                                           temporal=('anchor', 'temporal'))
     losses = model(**batch, mode='loss')
@@ -118,6 +165,10 @@ def test_default_pairs_need_an_anchor(tmp_path):
         model.pairs_of(dict(first=x, second=x))
     with pytest.raises(KeyError, match='every other view'):
         model.pairs_of(dict(anchor=x))
+    # the flat form of old, a mask beside its view, is named, not encoded
+    mask = torch.zeros(2, 25, dtype=torch.bool)
+    with pytest.raises(ValueError, match="PSTL: key 'spatial_joint_mask'"):
+        model.loss(dict(anchor=x, spatial=x, spatial_joint_mask=mask))
 
 
 def test_iter_transforms_finds_transforms_inside_views_and_wrappers():
@@ -177,6 +228,5 @@ def test_packed_sample_of_real_multiview_has_every_view():
     sample = make_sample()
     sample['sample_idx'] = 3
     packed = build(dict(type='PackViews'))(multiview(sample))
-    assert sorted(packed['inputs']) == ['anchor', 'spatial',
-                                        'spatial_joint_mask']
-    assert packed['inputs']['spatial_joint_mask'].sum() == 9
+    assert sorted(packed['inputs']) == ['anchor', 'spatial']
+    assert packed['inputs']['spatial']['joint_mask'].sum() == 9

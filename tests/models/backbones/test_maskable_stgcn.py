@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from pstl_mm.models.backbones import MaskableSTGCN
+from pstl_mm.structures import kept_joints
 
 
 def make_input(n=3, m=2, t=20, v=25, c=3, seed=0):
@@ -273,8 +274,8 @@ def test_mask_paths_equal_the_dense_path(mode, pooled, kind, dtype):
     fast = _paths_model('auto', dense.state_dict()).to(dtype)
     for model in (dense, fast):
         getattr(model, mode)()
-    assert fast._mask_path(mask, 16) == kind
-    assert dense._mask_path(mask, 16) == 'dense'
+    assert fast._mask_path(mask, 16)[0] == kind
+    assert dense._mask_path(mask, 16)[0] == 'dense'
     out_d, gx_d, g_d = _run(dense, x, mask, pooled)
     out_f, gx_f, g_f = _run(fast, x, mask, pooled)
     _assert_close(out_f, out_d, 'features')
@@ -303,12 +304,18 @@ def test_gather_path_equals_separate_calls_per_sample():
 def test_path_choice_and_ragged_fallback():
     model = _paths_model('auto').train()
     mask = _equal_count_mask()
-    assert model._mask_path(None, 16) is None
-    assert model._mask_path(mask, 16) == 'gather'
-    assert model._mask_path(mask[:1].expand(4, 25), 16) == 'slice'
+    assert model._mask_path(None, 16) == (None, None)
+    path, index = model._mask_path(mask, 16)
+    assert path == 'gather'
+    assert index.tolist() == [
+        torch.nonzero(~row).flatten().tolist() for row in mask
+    ]
+    path, index = model._mask_path(mask[:1].expand(4, 25), 16)
+    assert path == 'slice'
+    assert index.tolist() == torch.nonzero(~mask[0]).flatten().tolist()
     ragged = mask.clone()
     ragged[0, ~mask[0]] = torch.tensor([True] + [False] * 15)
-    assert model._mask_path(ragged, 16) == 'dense'
+    assert model._mask_path(ragged, 16) == ('dense', None)
     forced = _paths_model('gather')
     with pytest.raises(ValueError, match='same number of kept joints'):
         forced._mask_path(ragged, 16)
@@ -330,3 +337,71 @@ def test_gather_path_computes_fewer_positions():
     model.forward_pooled(make_input(n=4, t=16), _equal_count_mask())
     model.forward_pooled(make_input(n=4, t=16))
     assert seen == [16, 25]
+
+
+def _mask_of_kind(kind):
+    """(4, 25) masks: 9 joints per sample (gather), one mask for the
+    batch (slice), or 9 and 10 joints (ragged: dense)."""
+    mask = _equal_count_mask()
+    if kind == 'slice':
+        return mask[:1].expand(4, 25).clone()
+    if kind == 'ragged':
+        mask[0, torch.nonzero(~mask[0])[0]] = True
+    return mask
+
+
+@pytest.mark.parametrize('kind', ['gather', 'slice', 'ragged'])
+def test_given_kept_joints_equal_working_them_out(kind):
+    """The kept joints from the host give what the encoder works out from
+    the mask alone: the same path, bit for bit the same features."""
+    model = _paths_model('auto').train()
+    x, mask = make_input(n=4, t=16), _mask_of_kind(kind)
+    kept = kept_joints(mask)
+    expected_path = 'dense' if kind == 'ragged' else kind
+    assert model._mask_path(mask, 16, kept)[0] == expected_path
+    assert model._mask_path(mask, 16)[0] == expected_path
+    assert torch.equal(model(x, mask, kept), model(x, mask))
+    assert torch.equal(model.forward_pooled(x, mask, kept),
+                       model.forward_pooled(x, mask))
+
+
+@pytest.mark.parametrize('kind', ['gather', 'slice', 'ragged'])
+def test_given_kept_joints_trace_as_one_graph(kind):
+    """With kept_joints the encoder never asks the device: the whole
+    forward traces as one graph (``fullgraph=True``) and computes what
+    eager mode does; from a mask alone it cannot."""
+    model = _paths_model('auto').train()
+    x, mask = make_input(n=4, t=16), _mask_of_kind(kind)
+    kept = kept_joints(mask)
+    eager = model.forward_pooled(x, mask, kept)
+    torch._dynamo.reset()
+    try:
+        traced = torch.compile(model.forward_pooled, backend='eager',
+                               fullgraph=True)
+        torch.testing.assert_close(traced(x, mask, kept), eager, rtol=1e-6,
+                                   atol=1e-7)
+        if kind == 'gather':
+            torch._dynamo.reset()
+            traced = torch.compile(model.forward_pooled, backend='eager',
+                                   fullgraph=True)
+            with pytest.raises(Exception, match='[Dd]ata-dependent'):
+                traced(x, mask)
+    finally:
+        torch._dynamo.reset()
+
+
+def test_kept_joints_are_checked():
+    model = _paths_model('auto')
+    x, mask = make_input(n=4, t=16), _equal_count_mask()
+    with pytest.raises(ValueError, match='kept_joints given without '
+                       'joint_mask'):
+        model(x, None, torch.arange(3))
+    with pytest.raises(ValueError, match=r'\(N, V_kept\) = \(4, V_kept\)'):
+        model(x, mask, torch.zeros(3, 16, dtype=torch.int64))
+    with pytest.raises(ValueError, match='int64'):
+        model(x, mask, torch.zeros(4, 16))
+    with pytest.raises(ValueError, match='same number of kept joints'):
+        _paths_model('gather')(x, _mask_of_kind('ragged'), 'ragged')
+    # mask_path='dense' takes the fallback whatever the indices say
+    dense = _paths_model('dense', model.state_dict())
+    assert dense._mask_path(mask, 16, kept_joints(mask)) == ('dense', None)

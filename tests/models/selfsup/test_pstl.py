@@ -190,14 +190,16 @@ def test_views_are_keyed_by_sample_and_epoch(fixture_pkl):
     a = first[5]['inputs']
     first[2]  # other samples drawn in between change nothing
     b = second[5]['inputs']
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
-    assert a['temporal'].shape == (2, 30, 25, 3)
-    assert a['spatial_joint_mask'].sum() == 9
-    assert not torch.equal(a['anchor'], a['spatial'])
+    for name, view in a.items():
+        assert list(view) == list(b[name]), name
+        for key in view:
+            assert torch.equal(view[key], b[name][key]), (name, key)
+    assert a['temporal']['keypoint'].shape == (2, 30, 25, 3)
+    assert a['spatial']['joint_mask'].sum() == 9
+    assert not torch.equal(a['anchor']['keypoint'], a['spatial']['keypoint'])
     hub.update_info('epoch', 4)
     c = second[5]['inputs']
-    assert not torch.equal(a['anchor'], c['anchor'])
+    assert not torch.equal(a['anchor']['keypoint'], c['anchor']['keypoint'])
     hub.update_info('epoch', 0)
 
 

@@ -39,7 +39,7 @@ import pytest
 import torch
 
 from tests.conftest import (CONFIG_DIR, REPO_ROOT, free_port, make_views,
-                       run_command)
+                            map_views, run_command)
 
 WORLD_SIZE = 2
 GLOBAL_BATCH = 8
@@ -77,7 +77,7 @@ def _half(batch: dict, rank: int) -> dict:
     """The samples of ``batch`` that ``rank`` of ``WORLD_SIZE`` takes."""
     per_rank = GLOBAL_BATCH // WORLD_SIZE
     part = slice(rank * per_rank, (rank + 1) * per_rank)
-    return {key: value[part] for key, value in batch.items()}
+    return map_views(batch, samples=part)
 
 
 def _rank_main(state_file: str, batch_file: str, out_dir: str) -> None:
@@ -145,10 +145,7 @@ def test_two_ranks_equal_the_per_half_reference(tmp_path, one_thread):
     model = _build_model()
     state_file = tmp_path / 'init.pth'
     torch.save(model.state_dict(), state_file)
-    batch = {
-        key: value.double() if value.is_floating_point() else value
-        for key, value in make_views(GLOBAL_BATCH).items()
-    }
+    batch = map_views(make_views(GLOBAL_BATCH), keypoint=torch.Tensor.double)
     torch.save(batch, tmp_path / 'batch.pt')
     env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
                TMPDIR=str(tmp_path), PYTHONPATH=str(REPO_ROOT))

@@ -1,4 +1,4 @@
-"""Dropout whose mask is cut from 64-bit random words."""
+"""Dropout whose mask is packed bits: slices of 64-bit random words."""
 import torch
 import torch.nn as nn
 
@@ -53,14 +53,14 @@ def keep_mask(shape: torch.Size, p: float,
     return (slices[:numel] >= threshold).view(shape)
 
 
-class WordDropout(nn.Dropout):
+class PackedBitsDropout(nn.Dropout):
     """:class:`torch.nn.Dropout` with a cheaper mask.
 
     Same semantics as ``nn.Dropout`` (entries zeroed with probability
     ``p``, the rest scaled by ``1 / (1 - p)``, identity in eval mode), but
-    the mask is cut from 64-bit random words (:func:`keep_mask`, 8 or 16
-    bits per entry) instead of one Bernoulli draw per entry, which on CPUs costs
-    several times the rest of the layer. Draws come from torch's default
+    the mask is packed bits cut from 64-bit random words (:func:`keep_mask`,
+    8 or 16 bits per entry) instead of one Bernoulli draw per entry, which
+    on CPUs costs several times the rest of the layer. Draws come from torch's default
     generator, as ``nn.Dropout``'s do. Backward keeps a bool mask (one byte
     per entry).
 

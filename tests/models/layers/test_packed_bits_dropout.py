@@ -1,8 +1,8 @@
-"""WordDropout: nn.Dropout's semantics with a mask cut from random words."""
+"""PackedBitsDropout: nn.Dropout's semantics, a mask cut from random words."""
 import pytest
 import torch
 
-from pstl_mm.models.layers import WordDropout, keep_mask
+from pstl_mm.models.layers import PackedBitsDropout, keep_mask
 
 
 @pytest.mark.parametrize('p', [0.5, 0.25, 0.1, 3 / 256])
@@ -35,7 +35,7 @@ def test_slices_of_a_word_are_its_bytes_when_p_allows():
 
 def test_forward_backward_and_eval():
     torch.manual_seed(0)
-    drop = WordDropout(0.5).train()
+    drop = PackedBitsDropout(0.5).train()
     x = torch.randn(64, 8, 10, 5, requires_grad=True)
     y = drop(x)
     kept = y != 0
@@ -45,8 +45,8 @@ def test_forward_backward_and_eval():
     torch.testing.assert_close(x.grad, 2 * kept.float())
     drop.eval()
     assert drop(x) is x
-    assert WordDropout(0.0).train()(x) is x
-    assert not WordDropout(1.0).train()(x).any()
+    assert PackedBitsDropout(0.0).train()(x) is x
+    assert not PackedBitsDropout(1.0).train()(x).any()
 
 
 def test_inplace_equals_out_of_place_and_overwrites_the_input():
@@ -57,7 +57,7 @@ def test_inplace_equals_out_of_place_and_overwrites_the_input():
         leaf = x.clone().requires_grad_(True)
         inner = leaf * 1.0
         torch.manual_seed(0)
-        y = WordDropout(0.5, inplace=inplace).train()(inner)
+        y = PackedBitsDropout(0.5, inplace=inplace).train()(inner)
         assert (y is inner) == inplace
         assert y.is_contiguous(memory_format=torch.channels_last)
         (y * weights).sum().backward()
@@ -69,7 +69,7 @@ def test_inplace_equals_out_of_place_and_overwrites_the_input():
 
 
 def test_draws_follow_torch_seed():
-    drop = WordDropout(0.5).train()
+    drop = PackedBitsDropout(0.5).train()
     x = torch.ones(4, 100)
     torch.manual_seed(7)
     first = drop(x)
