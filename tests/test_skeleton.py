@@ -74,7 +74,7 @@ def test_broken_table_is_refused():
     bad = SkeletonLayout(
         name='bad', joint_names=('a', 'b', 'c'), parents=(0, 0, 1), center=0,
         flip_order=(1, 2, 0),
-        parts={p: () for p in PART_NAMES})
+        parts={p: () for p in PART_NAMES}, num_masked=1)
     with pytest.raises(ValueError, match='not an involution'):
         bad.validate()
     assert set(LAYOUTS) == {'nturgb+d', 'kinect_v1', 'coco'}
