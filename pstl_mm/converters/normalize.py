@@ -64,7 +64,8 @@ def rotation_to_x(vector: np.ndarray) -> np.ndarray:
 
 def normalize_sequence(keypoint: np.ndarray,
                        layout: str = 'nturgb+d',
-                       num_frames: int = CLIP_LENGTH) -> Tuple[np.ndarray, int]:
+                       num_frames: int = CLIP_LENGTH
+                       ) -> Tuple[np.ndarray, int]:
     """Steps 1-4 of the module docstring.
 
     Args:

@@ -237,7 +237,9 @@ def convert(src: str,
     return summary
 
 
-def check(out_dir: str, *, num_frames: Optional[int] = CLIP_LENGTH) -> CheckReport:
+def check(out_dir: str,
+          *,
+          num_frames: Optional[int] = CLIP_LENGTH) -> CheckReport:
     """Validate a converted output without rewriting it.
 
     :func:`~pstl_mm.converters.check.check_converted` of

@@ -100,7 +100,8 @@ def parallel_to_x(body: np.ndarray,
 
 
 def aimclr_position(keypoint: np.ndarray,
-                    num_frames: int = CLIP_LENGTH) -> Tuple[np.ndarray, int]:
+                    num_frames: int = CLIP_LENGTH
+                    ) -> Tuple[np.ndarray, int]:
     """Steps 1-4 of the module docstring on one clip.
 
     Args:

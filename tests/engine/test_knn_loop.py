@@ -87,7 +87,7 @@ def test_config_is_the_protocol():
     assert cfg.test_cfg.memory_dataloader.sampler.shuffle is False
     memory_pipeline = cfg.test_cfg.memory_dataloader.dataset.pipeline
     assert [t.type for t in memory_pipeline] == [
-        'FormatGCNInput', 'PackActionInputs'
+        'PSTLFormatGCNInput', 'PackActionInputs'
     ]
     assert cfg.test_dataloader.dataset.split == 'xsub_val'
     assert cfg.test_evaluator == [

@@ -31,7 +31,9 @@ class AimCLRPreprocess(BaseTransform):
         num_person (int): Body slots. Defaults to 2.
     """
 
-    def __init__(self, num_frames: int = CLIP_LENGTH, num_person: int = 2) -> None:
+    def __init__(self,
+                 num_frames: int = CLIP_LENGTH,
+                 num_person: int = 2) -> None:
         if num_frames < 1 or num_person < 1:
             raise ValueError(f'AimCLRPreprocess: num_frames and num_person '
                              f'must be >= 1, got {num_frames}, {num_person}')

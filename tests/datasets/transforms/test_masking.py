@@ -183,7 +183,8 @@ def test_spatial_masks_read_the_layout_of_the_sample(make):
         assert out['joint_mask'].shape == (v, )
         assert out['joint_mask'].sum() == k
     # A count given is kept on every layout.
-    out = run(make(num_masked=3, seed=0), make_sample(v=20, layout='kinect_v1'))
+    out = run(make(num_masked=3, seed=0),
+              make_sample(v=20, layout='kinect_v1'))
     assert out['joint_mask'].sum() == 3
 
 
