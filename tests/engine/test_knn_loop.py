@@ -224,8 +224,10 @@ def test_every_knn_config_wires_its_encoder_and_splits(config):
         assert ds.get('stream', 'joint') == stream
         assert ds.layout == cfg.model.backbone.layout
         assert ds.num_classes is not None  # a labelled memory set
-        assert ds.pipeline[0].num_person == \
-            cfg.model.backbone.get('num_person', 2)
+        # The persons of the dataset, kept by the pipeline, are the
+        # encoder's.
+        assert ds.num_person == cfg.model.backbone.num_person
+        assert ds.pipeline[0] == dict(type='PSTLFormatGCNInput')
 
 
 # One per stream and per number of persons: the others differ in names only.
