@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 from pathlib import Path
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 import pytest
@@ -107,7 +107,8 @@ def build(cfg: dict):
 
 
 def make_sample(m: int = 2, t: int = 50, v: int = 25, c: int = 3,
-                seed: int = 0, name: str = 'S001C001P001R001A001') -> dict:
+                seed: int = 0, name: str = 'S001C001P001R001A001',
+                layout: Optional[str] = 'nturgb+d') -> dict:
     """A sample dict with a random normal keypoint array.
 
     Args:
@@ -117,14 +118,19 @@ def make_sample(m: int = 2, t: int = 50, v: int = 25, c: int = 3,
         c (int): Coordinates.
         seed (int): Seed of the keypoints.
         name (str): ``frame_dir``.
+        layout (str, optional): ``layout``, as PSTLSkeletonDataset writes
+            it; ``None`` leaves the key out.
 
     Returns:
-        dict: ``keypoint`` (m, t, v, c) float32, ``frame_dir`` and
-        ``label`` 3.
+        dict: ``keypoint`` (m, t, v, c) float32, ``frame_dir``, ``label`` 3
+        and ``layout``.
     """
     rng = np.random.default_rng(seed)
     keypoint = rng.normal(size=(m, t, v, c)).astype(np.float32)
-    return dict(keypoint=keypoint, frame_dir=name, label=3)
+    sample = dict(keypoint=keypoint, frame_dir=name, label=3)
+    if layout is not None:
+        sample['layout'] = layout
+    return sample
 
 
 def run(transform, sample: dict) -> dict:

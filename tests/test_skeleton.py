@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from pstl_mm.skeleton import (COCO, KINECT_V1, LAYOUTS, NTU_RGBD, PART_NAMES,
-                              SkeletonLayout, get_layout, graph_adjacency)
+from pstl_mm.skeleton import (CLIP_LENGTH, COCO, KINECT_V1, LAYOUTS, NTU_RGBD,
+                              PART_NAMES, SkeletonLayout, get_layout,
+                              graph_adjacency)
 
 # paper-facts.md, NTU RGB+D
 NTU_DEGREES = [3, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 1, 4,
@@ -74,7 +75,31 @@ def test_broken_table_is_refused():
     bad = SkeletonLayout(
         name='bad', joint_names=('a', 'b', 'c'), parents=(0, 0, 1), center=0,
         flip_order=(1, 2, 0),
-        parts={p: () for p in PART_NAMES})
+        parts={p: () for p in PART_NAMES}, num_masked=1)
     with pytest.raises(ValueError, match='not an involution'):
         bad.validate()
     assert set(LAYOUTS) == {'nturgb+d', 'kinect_v1', 'coco'}
+
+
+def test_spatial_masks_remove_the_papers_share_of_every_layout():
+    # The paper's 9 of NTU's 25 joints; the same share of the others.
+    assert {name: layout.num_masked for name, layout in LAYOUTS.items()} == \
+        {'nturgb+d': 9, 'kinect_v1': 7, 'coco': 6}
+    for layout in LAYOUTS.values():
+        assert layout.num_masked == round(layout.num_joints * 9 / 25)
+    table = dict(vars(KINECT_V1), name='all_masked', num_masked=20)
+    with pytest.raises(ValueError, match=r'num_masked must be in \[0, 20\)'):
+        SkeletonLayout(**table).validate()
+
+
+def test_clip_length_is_the_papers_and_every_default():
+    import inspect
+
+    from pstl_mm.converters.interface import NUM_FRAMES
+    from pstl_mm.datasets.aimclr import aimclr_position
+    from pstl_mm.datasets.transforms import AimCLRPreprocess
+    assert CLIP_LENGTH == 50
+    assert NUM_FRAMES.default == CLIP_LENGTH
+    for function in (aimclr_position, AimCLRPreprocess.__init__):
+        default = inspect.signature(function).parameters['num_frames'].default
+        assert default == CLIP_LENGTH

@@ -5,6 +5,7 @@
 #   python tools/train.py configs/pstl/pstl_ntu60_xsub_mmaction.py
 _base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu60_xsub.py']
 
+model = dict(backbone=_base_.skeleton)
 train_dataloader = dict(
     dataset=dict(
         _base_.pretrain_data,
@@ -12,5 +13,5 @@ train_dataloader = dict(
         missing_hint=('Download ntu60_3d.pkl as MMAction2\'s '
                       'tools/data/skeleton/README.md says, into '
                       'data/skeleton/'),
-        pipeline=[dict(type='AimCLRPreprocess', num_frames=50)] +
+        pipeline=[dict(type='AimCLRPreprocess')] +
         _base_.train_pipeline))

@@ -5,5 +5,6 @@
 _base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu60_xsub.py']
 
 views = dict(_base_.views, spatial=_base_.csm_reference_view)
+model = dict(backbone=_base_.skeleton)
 train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
     dict(type='MultiView', share_batch=128, views=views), _base_.pack]))

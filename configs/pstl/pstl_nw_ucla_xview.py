@@ -9,15 +9,7 @@ _base_ = [
     '_base_/schedules/short_pretrain.py'
 ]
 
-layout = _base_.data.layout
-augment = _base_.augment[:-1] + [dict(_base_.augment[-1], layout=layout)]
-csm = dict(_base_.csm, num_masked=7, layout=layout)
-views = dict(
-    anchor=augment,
-    spatial=augment + [csm],
-    temporal=augment + [_base_.matm])
-model = dict(backbone=dict(layout=layout, num_person=_base_.data.num_person))
-train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
-    dict(type='MultiView', views=views), _base_.pack]))
+model = dict(backbone=_base_.skeleton)
+train_dataloader = dict(dataset=_base_.pretrain_data)
 train_cfg = _base_.short_pretrain.train_cfg
 param_scheduler = _base_.short_pretrain.param_scheduler

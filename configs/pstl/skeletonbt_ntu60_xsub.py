@@ -4,6 +4,6 @@
 _base_ = ['_base_/protocols/pretrain.py', '_base_/datasets/ntu60_xsub.py']
 
 views = dict(anchor=_base_.augment, view2=_base_.augment)
-model = dict(pairs=dict(bt=('anchor', 'view2')))
+model = dict(backbone=_base_.skeleton, pairs=dict(bt=('anchor', 'view2')))
 train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
     dict(type='MultiView', views=views), _base_.pack]))

@@ -6,12 +6,8 @@ _base_ = [
     '_base_/schedules/short_pretrain.py'
 ]
 
-layout = _base_.data.layout
-augment = _base_.augment[:-1] + [dict(_base_.augment[-1], layout=layout)]
-views = dict(anchor=augment, view2=augment)
-model = dict(
-    pairs=dict(bt=('anchor', 'view2')),
-    backbone=dict(layout=layout, num_person=_base_.data.num_person))
+views = dict(anchor=_base_.augment, view2=_base_.augment)
+model = dict(backbone=_base_.skeleton, pairs=dict(bt=('anchor', 'view2')))
 train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
     dict(type='MultiView', views=views), _base_.pack]))
 train_cfg = _base_.short_pretrain.train_cfg

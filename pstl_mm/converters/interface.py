@@ -31,6 +31,8 @@ from types import ModuleType
 from typing import (Any, Callable, Dict, List, Mapping, Optional, Protocol,
                     Sequence, Tuple)
 
+from ..skeleton import CLIP_LENGTH
+
 
 class ConversionError(ValueError):
     """A raw input cannot be converted; the message names the file or
@@ -86,8 +88,10 @@ class Option:
                              f'got {value!r}')
 
 
-NUM_FRAMES = Option('num_frames', 50, 'frames per sample after resizing '
-                    '(default 50)', int, minimum=1, check=True)
+NUM_FRAMES = Option(
+    'num_frames', CLIP_LENGTH, 'frames per sample after resizing (default '
+    f'{CLIP_LENGTH}, the clip length the configs expect: '
+    'pstl_mm.skeleton.CLIP_LENGTH)', int, minimum=1, check=True)
 PREPROCESS = Option(
     'preprocess', 'aimclr', "'aimclr' (default): the CrosSCLR/AimCLR "
     "scripts' preprocessing, on which the paper's numbers were obtained "

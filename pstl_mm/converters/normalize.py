@@ -22,7 +22,7 @@ from typing import Tuple
 import numpy as np
 
 from ..datasets.temporal_resize import resize_frames
-from ..skeleton import get_layout
+from ..skeleton import CLIP_LENGTH, get_layout
 
 # (left shoulder, right shoulder) of each layout, 0-based.
 SHOULDERS = {'nturgb+d': (4, 8), 'kinect_v1': (4, 8), 'coco': (5, 6)}
@@ -64,14 +64,16 @@ def rotation_to_x(vector: np.ndarray) -> np.ndarray:
 
 def normalize_sequence(keypoint: np.ndarray,
                        layout: str = 'nturgb+d',
-                       num_frames: int = 50) -> Tuple[np.ndarray, int]:
+                       num_frames: int = CLIP_LENGTH
+                       ) -> Tuple[np.ndarray, int]:
     """Steps 1-4 of the module docstring.
 
     Args:
         keypoint (np.ndarray): (M, T, V, 3) raw coordinates, persons already
             chosen (the main person first).
         layout (str): Skeleton layout (centre joint and shoulders).
-        num_frames (int): Output length. Defaults to 50.
+        num_frames (int): Output length. Defaults to
+            :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
 
     Returns:
         tuple: (M, num_frames, V, 3) float32 keypoints and the number of

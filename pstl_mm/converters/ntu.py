@@ -47,6 +47,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..datasets.aimclr import aimclr_position
+from ..skeleton import CLIP_LENGTH
 from .check import check_converted
 from .interface import (NUM_FRAMES, PREPROCESS, CheckReport, ConversionError,
                         ConversionSummary, Option)
@@ -424,7 +425,7 @@ def _spec(dataset: str) -> dict:
     return SPECS[dataset]
 
 
-def convert_skeleton_file(path: str, num_frames: int = 50,
+def convert_skeleton_file(path: str, num_frames: int = CLIP_LENGTH,
                           preprocess: str = 'aimclr'
                           ) -> Tuple[str, Optional[dict], Optional[str]]:
     """Read, choose bodies and preprocess one raw file.
@@ -439,7 +440,8 @@ def convert_skeleton_file(path: str, num_frames: int = 50,
 
     Args:
         path (str): A ``SsssCcccPpppRrrrAaaa.skeleton`` file.
-        num_frames (int): Output length. Defaults to 50.
+        num_frames (int): Output length. Defaults to
+            :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
         preprocess (str): ``'aimclr'`` (default) or ``'normalize'``.
 
     Returns:
@@ -581,7 +583,7 @@ def convert(src: str,
             out_dir: str,
             *,
             dataset: str,
-            num_frames: int = 50,
+            num_frames: int = CLIP_LENGTH,
             preprocess: str = 'aimclr',
             missing_list: Optional[str] = None,
             workers: int = 1,
@@ -602,7 +604,8 @@ def convert(src: str,
         src (str): Folder of ``*.skeleton`` files (searched recursively).
         out_dir (str): Output folder.
         dataset (str): ``'ntu60'`` or ``'ntu120'``.
-        num_frames (int): Frames per sample. Defaults to 50.
+        num_frames (int): Frames per sample. Defaults to
+            :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
         preprocess (str): ``'aimclr'`` (default) or ``'normalize'``
             (:func:`convert_skeleton_file`).
         missing_list (str, optional): File of sample names to leave out;
@@ -676,7 +679,7 @@ def convert(src: str,
 def check(out_dir: str,
           *,
           dataset: str,
-          num_frames: Optional[int] = 50) -> CheckReport:
+          num_frames: Optional[int] = CLIP_LENGTH) -> CheckReport:
     """Validate a converted output without rewriting it.
 
     :func:`~pstl_mm.converters.check.check_converted` of

@@ -28,6 +28,7 @@ from typing import Dict, Iterator, Optional, Tuple
 import numpy as np
 from tqdm import tqdm
 
+from ..skeleton import CLIP_LENGTH
 from .check import check_converted
 from .interface import (NUM_FRAMES, CheckReport, ConversionError,
                         ConversionSummary)
@@ -173,7 +174,7 @@ def parse_clip(where: str, stem: str, raw: bytes) -> dict:
 def convert(src: str,
             out_dir: str,
             *,
-            num_frames: int = 50,
+            num_frames: int = CLIP_LENGTH,
             progress: bool = True) -> ConversionSummary:
     """Convert NW-UCLA (cross-view) and write it.
 
@@ -184,7 +185,8 @@ def convert(src: str,
         src (str): The archive or the folder holding ``all_sqe/``.
         out_dir (str): Output folder; receives ``nw_ucla_pstl.pkl`` and
             ``xview/{train,val}_{data_joint.npy,label.pkl}``.
-        num_frames (int): Frames per clip. Defaults to 50.
+        num_frames (int): Frames per clip. Defaults to
+            :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
         progress (bool): Show a progress bar.
 
     Returns:
@@ -235,7 +237,9 @@ def convert(src: str,
     return summary
 
 
-def check(out_dir: str, *, num_frames: Optional[int] = 50) -> CheckReport:
+def check(out_dir: str,
+          *,
+          num_frames: Optional[int] = CLIP_LENGTH) -> CheckReport:
     """Validate a converted output without rewriting it.
 
     :func:`~pstl_mm.converters.check.check_converted` of

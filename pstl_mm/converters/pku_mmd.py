@@ -45,6 +45,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..datasets.aimclr import aimclr_position
+from ..skeleton import CLIP_LENGTH
 from .check import check_converted
 from .interface import (NUM_FRAMES, PREPROCESS, CheckReport, ConversionError,
                         ConversionSummary, Option)
@@ -388,7 +389,7 @@ def cut_clips(video: str, skeleton: np.ndarray, bad_lines: Dict[int, str],
               skeleton_path: str, intervals: Sequence[Tuple[int, int, int,
                                                             int]],
               summary: ConversionSummary,
-              num_frames: int = 50,
+              num_frames: int = CLIP_LENGTH,
               preprocess: str = 'aimclr',
               part: int = 1) -> List[dict]:
     """One preprocessed clip per labelled interval of a video.
@@ -472,7 +473,7 @@ def convert(src: Optional[str],
             skeleton_dir: Optional[str] = None,
             label_dir: Optional[str] = None,
             split_file: Optional[str] = None,
-            num_frames: int = 50,
+            num_frames: int = CLIP_LENGTH,
             preprocess: str = 'aimclr',
             progress: bool = True) -> ConversionSummary:
     """Convert PKU-MMD part ``part`` (cross-subject) and write it.
@@ -490,7 +491,8 @@ def convert(src: Optional[str],
         skeleton_dir (str, optional): The skeleton folder.
         label_dir (str, optional): The label folder.
         split_file (str, optional): The cross-subject split file.
-        num_frames (int): Frames per clip. Defaults to 50.
+        num_frames (int): Frames per clip. Defaults to
+            :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
         preprocess (str): ``'aimclr'`` (default: the CrosSCLR/AimCLR
             scripts' clips, names and preprocessing, each split sorted by
             name) or ``'normalize'`` (see :func:`cut_clips`).
@@ -573,7 +575,7 @@ def convert(src: Optional[str],
 def check(out_dir: str,
           *,
           part: int,
-          num_frames: Optional[int] = 50) -> CheckReport:
+          num_frames: Optional[int] = CLIP_LENGTH) -> CheckReport:
     """Validate a converted output without rewriting it.
 
     :func:`~pstl_mm.converters.check.check_converted` of

@@ -28,6 +28,7 @@ from typing import Tuple
 
 import numpy as np
 
+from ..skeleton import CLIP_LENGTH
 from .temporal_resize import resize_frames
 
 #: Joint every body is centred on (NTU joint 21, the spine shoulder).
@@ -99,13 +100,15 @@ def parallel_to_x(body: np.ndarray,
 
 
 def aimclr_position(keypoint: np.ndarray,
-                    num_frames: int = 50) -> Tuple[np.ndarray, int]:
+                    num_frames: int = CLIP_LENGTH
+                    ) -> Tuple[np.ndarray, int]:
     """Steps 1-4 of the module docstring on one clip.
 
     Args:
         keypoint (np.ndarray): (M, T, 25, 3) raw coordinates in metres,
             body slots in order (zeros where a body is absent).
-        num_frames (int): Output length. Defaults to 50.
+        num_frames (int): Output length. Defaults to
+            :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
 
     Returns:
         tuple: (M, num_frames, 25, 3) float32 positions and the length

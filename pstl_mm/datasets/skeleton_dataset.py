@@ -62,7 +62,9 @@ class PSTLSkeletonDataset(BaseActionDataset):
 
     Each sample dict carries ``keypoint`` (num_person, T, V, C) float32
     (persons padded with zeros or truncated), ``label``, ``frame_dir``,
-    ``total_frames`` and ``layout``.
+    ``total_frames`` and ``layout`` (the layout's name), from which the
+    transforms that need a layout (flip, spatial masks, partial-body
+    occlusion) take it, so that a config names it once, here.
 
     Args:
         ann_file (str): The annotation pickle, or a ``.npy`` array.

@@ -9,7 +9,7 @@ from typing import Callable, Dict, List, Sequence
 
 import numpy as np
 
-from ..skeleton import NTU_RGBD
+from ..skeleton import CLIP_LENGTH, NTU_RGBD
 
 # Rest pose (metres, x to the subject's side, y up, z depth), NTU order.
 _REST = np.array([
@@ -141,14 +141,14 @@ CLASS_NAMES = tuple(ACTIONS)
 
 def synthetic_sequence(label: int,
                        rng: np.random.Generator,
-                       num_frames: int = 50,
+                       num_frames: int = CLIP_LENGTH,
                        num_person: int = 2) -> np.ndarray:
     """One procedurally generated action.
 
     Args:
         label (int): Index into :data:`CLASS_NAMES`.
         rng (np.random.Generator): Source of every random choice.
-        num_frames (int): T. Defaults to 50.
+        num_frames (int): T. Defaults to :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
         num_person (int): M; persons after the first are zero.
 
     Returns:
@@ -176,7 +176,7 @@ def synthetic_sequence(label: int,
 
 def make_synthetic_annotations(num_per_class: int,
                                seed: int = 0,
-                               num_frames: int = 50,
+                               num_frames: int = CLIP_LENGTH,
                                num_person: int = 2,
                                prefix: str = 'synthetic') -> List[dict]:
     """A balanced list of MMAction2 skeleton annotations.
@@ -184,7 +184,8 @@ def make_synthetic_annotations(num_per_class: int,
     Args:
         num_per_class (int): Samples per action.
         seed (int): Seed of the generator. Defaults to 0.
-        num_frames (int): T of every sample. Defaults to 50.
+        num_frames (int): T of every sample. Defaults to
+            :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
         num_person (int): M. Defaults to 2.
         prefix (str): Start of every ``frame_dir``.
 

@@ -143,6 +143,36 @@ def test_kinect_v1_bone_uses_the_layout_table(tmp_path):
     assert os.path.exists(path)
 
 
+def test_samples_carry_the_layout_the_transforms_read(tmp_path):
+    kp = np.random.default_rng(0).normal(size=(1, 10, 20, 3)).astype(
+        np.float32)
+    path = write(tmp_path, [dict(frame_dir='a', label=0, keypoint=kp)])
+    pipeline = [
+        dict(type='SkeletonFlip', p=1.0, seed=0),
+        dict(type='CentralSpatialMasking', seed=0),
+        dict(type='PSTLFormatGCNInput'),
+    ]
+    ds = PSTLSkeletonDataset(path, pipeline=pipeline, layout='kinect_v1',
+                             num_person=1)
+    sample = ds[0]
+    assert sample['layout'] == 'kinect_v1'
+    # Kinect v1's flip (shoulder_left 4 <-> shoulder_right 8), its 7 CSM
+    # joints of 20, its one person.
+    assert sample['keypoint'].shape == (1, 1, 10, 20, 3)
+    np.testing.assert_array_equal(sample['keypoint'][0, 0, :, 4],
+                                  kp[0, :, 8])
+    assert sample['joint_mask'].shape == (20, )
+    assert sample['joint_mask'].sum() == 7
+    # A layout given to a transform that the samples contradict is named.
+    ds = PSTLSkeletonDataset(path, layout='kinect_v1', num_person=1,
+                             pipeline=[dict(type='SkeletonFlip',
+                                            layout='nturgb+d')])
+    with pytest.raises(SkeletonDataError, match="sample 0 \\('a'\\): "
+                       "SkeletonFlip on sample 'a': the transform has "
+                       "layout 'nturgb\\+d' but the sample is 'kinect_v1'"):
+        ds[0]
+
+
 def _write_both(tmp_path, anns):
     from pstl_mm.converters.writers import write_skeleton_dataset
     names = [a['frame_dir'] for a in anns]

@@ -104,7 +104,7 @@ def test_config_is_the_protocol():
     assert cfg.test_cfg.memory_dataloader.sampler.shuffle is False
     memory_pipeline = cfg.test_cfg.memory_dataloader.dataset.pipeline
     assert [t.type for t in memory_pipeline] == [
-        'FormatGCNInput', 'PackActionInputs'
+        'PSTLFormatGCNInput', 'PackActionInputs'
     ]
     assert cfg.test_dataloader.dataset.split == 'xsub_val'
     assert cfg.test_evaluator == [
@@ -275,8 +275,10 @@ def test_every_knn_config_wires_its_encoder_and_splits(config):
         assert ds.get('stream', 'joint') == stream
         assert ds.layout == cfg.model.backbone.layout
         assert ds.num_classes is not None  # a labelled memory set
-        assert ds.pipeline[0].num_person == \
-            cfg.model.backbone.get('num_person', 2)
+        # The persons of the dataset, kept by the pipeline, are the
+        # encoder's.
+        assert ds.num_person == cfg.model.backbone.num_person
+        assert ds.pipeline[0] == dict(type='PSTLFormatGCNInput')
 
 
 # One per stream and per number of persons: the others differ in names only.

@@ -32,11 +32,14 @@ def _scope():
     init_default_scope('mmaction')
 
 
-def _sample(idx, shape=(2, 6, 25, 3), with_score=False):
-    """A sample dict with distinct non-zero coordinates."""
+def _sample(idx, shape=(2, 6, 25, 3), with_score=False, layout='nturgb+d'):
+    """A sample dict with distinct non-zero coordinates, as the dataset
+    gives it (``layout`` set unless None)."""
     keypoint = np.arange(1, np.prod(shape) + 1, dtype=np.float32)
     sample = dict(keypoint=keypoint.reshape(shape), sample_idx=idx,
                   frame_dir=f's{idx}')
+    if layout is not None:
+        sample['layout'] = layout
     if with_score:
         sample['keypoint_score'] = np.ones(shape[:3], dtype=np.float32)
     return sample
@@ -89,6 +92,35 @@ def test_parts_are_unions_of_layout_parts(level):
         assert len(seen) > 1  # different samples, different parts
 
 
+@pytest.mark.parametrize('mode', ['zero', 'drop'])
+def test_occlusion_reads_the_layout_of_the_sample(mode):
+    kinect = get_layout('kinect_v1')
+    parts = PartialBodyOcclusion(kind='parts', level=2, mode=mode, seed=0)
+    for idx in range(20):
+        out = parts(_sample(idx, shape=(1, 4, 20, 3), layout='kinect_v1'))
+        joints = set(out['occluded_joints'])
+        hidden = [p for p in PART_NAMES if set(kinect.parts[p]) <= joints]
+        assert len(hidden) == 2
+        assert joints == {j for p in hidden for j in kinect.parts[p]}
+        if mode == 'drop':
+            assert out['joint_mask'].shape == (20, )
+            assert sorted(np.flatnonzero(out['joint_mask'])) == sorted(joints)
+    # Given or read, the same joints are hidden.
+    given = PartialBodyOcclusion(kind='joints', level=6, mode=mode,
+                                 layout='nturgb+d', seed=2)
+    read = PartialBodyOcclusion(kind='joints', level=6, mode=mode, seed=2)
+    for idx in range(5):
+        assert given(_sample(idx, layout=None))['occluded_joints'] == \
+            read(_sample(idx))['occluded_joints']
+    assert 'layout=None' in repr(read)
+
+
+def test_occlusion_without_a_layout_names_the_sample():
+    with pytest.raises(ValueError, match="PartialBodyOcclusion on sample "
+                       "'s3': no skeleton layout"):
+        PartialBodyOcclusion(level=2)(_sample(3, layout=None))
+
+
 def test_draws_are_reproducible_and_keyed_by_repeat_not_epoch():
     state = np.random.get_state()[1].copy()
     torch_state = torch.get_rng_state().clone()
@@ -116,8 +148,20 @@ def test_draws_are_reproducible_and_keyed_by_repeat_not_epoch():
 
 
 def test_invalid_settings_raise():
-    with pytest.raises(ValueError, match='would remove every joint'):
-        PartialBodyOcclusion(kind='joints', level=25)
+    # A joints level is checked against the layout when it is known: given
+    # to the transform or to check_setting, else the first sample's.
+    with pytest.raises(ValueError, match="would remove every joint: layout "
+                       "'nturgb\\+d' has 25 joints"):
+        PartialBodyOcclusion(kind='joints', level=25, layout='nturgb+d')
+    unchecked = PartialBodyOcclusion(kind='joints', level=20)
+    with pytest.raises(ValueError, match="layout 'kinect_v1' has 20 joints"):
+        unchecked.check_setting('joints', 20, 'zero', 0, layout='kinect_v1')
+    unchecked.check_setting('joints', 20, 'zero', 0, layout='nturgb+d')
+    with pytest.raises(ValueError, match="PartialBodyOcclusion on sample "
+                       "'s0': .* would remove every joint: layout "
+                       "'kinect_v1' has 20 joints"):
+        unchecked(_sample(0, shape=(1, 2, 20, 3), layout='kinect_v1'))
+    assert len(unchecked(_sample(0))['occluded_joints']) == 20
     occlusion = PartialBodyOcclusion(kind='parts', level=1)
     with pytest.raises(ValueError, match="level=5.*every joint"):
         occlusion.set_setting('parts', 5, 'drop', 0)
@@ -139,7 +183,7 @@ def _fake_outputs(occlusion, num_samples, watched=3, num_classes=10):
     outputs = []
     for idx in range(num_samples):
         out = occlusion(dict(keypoint=np.zeros((1, 1, 25, 3), np.float32),
-                             sample_idx=idx))
+                             sample_idx=idx, layout='nturgb+d'))
         label = idx % num_classes
         visible = watched not in out['occluded_joints']
         pred = label if visible else (label + 1) % num_classes
@@ -244,7 +288,7 @@ def _batch(model, anns, *head):
     ])
     samples = [
         pipeline(
-            dict(ann, sample_idx=i,
+            dict(ann, sample_idx=i, layout='nturgb+d',
                  keypoint=ann['keypoint'].astype(np.float32)))
         for i, ann in enumerate(anns)
     ]

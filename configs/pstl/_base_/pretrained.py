@@ -19,3 +19,6 @@ pstl = {
         'pku2_xsub', 'pku2_xsub_bone', 'pku2_xsub_motion',
         'nw_ucla_xview')
 }
+# The encoder of the demo pretraining (demo/demo_pstl_synthetic.py, 5 epochs).
+demo_pstl = dict(
+    init_cfg=dict(checkpoint='work_dirs/demo_pstl_synthetic/epoch_5.pth'))

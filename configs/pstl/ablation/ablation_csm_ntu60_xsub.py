@@ -5,5 +5,6 @@ _base_ = [
 ]
 
 views = dict(anchor=_base_.augment, spatial=_base_.csm_view)
+model = dict(backbone=_base_.skeleton)
 train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
     dict(type='MultiView', views=views), _base_.pack]))

@@ -6,10 +6,8 @@ _base_ = [
     '../_base_/schedules/short_pretrain.py'
 ]
 
-layout = _base_.data.layout
-augment = _base_.augment[:-1] + [dict(_base_.augment[-1], layout=layout)]
-views = dict(anchor=augment, spatial=augment + [dict(_base_.csm, num_masked=7, layout=layout)])
-model = dict(backbone=dict(layout=layout, num_person=_base_.data.num_person))
+views = dict(anchor=_base_.augment, spatial=_base_.csm_view)
+model = dict(backbone=_base_.skeleton)
 train_dataloader = dict(dataset=dict(_base_.pretrain_data, pipeline=[
     dict(type='MultiView', views=views), _base_.pack]))
 train_cfg = _base_.short_pretrain.train_cfg

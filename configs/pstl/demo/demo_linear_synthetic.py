@@ -9,27 +9,14 @@ _base_ = [
 ]
 
 max_epochs = 30
-persons = _base_.data.num_person
-pipeline = [dict(_base_.test_pipeline[0], num_person=persons),
-            *_base_.test_pipeline[1:]]
 model = dict(
-    backbone=dict(
-        num_person=persons,
-        init_cfg=dict(checkpoint='work_dirs/demo_pstl_synthetic/epoch_5.pth')),
+    backbone=dict(_base_.skeleton, **_base_.demo_pstl),
     cls_head=_base_.cls_head)
 train_dataloader = dict(
-    batch_size=32,
-    num_workers=0,
-    dataset=dict(_base_.train_data, pipeline=pipeline))
-val_dataloader = dict(
-    batch_size=50,
-    num_workers=0,
-    dataset=dict(_base_.val_data, pipeline=pipeline))
+    batch_size=32, num_workers=0, dataset=_base_.train_data)
+val_dataloader = dict(batch_size=50, num_workers=0, dataset=_base_.val_data)
 test_dataloader = val_dataloader
-param_scheduler = [
-    dict(_base_.param_scheduler[0], T_max=max_epochs, end=max_epochs)
-]
+param_scheduler = [dict(_base_.cosine_lr, T_max=max_epochs, end=max_epochs)]
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=10),
+                     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))

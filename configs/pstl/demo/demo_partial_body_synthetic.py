@@ -6,11 +6,6 @@ _base_ = [
     '../_base_/datasets/synthetic_xsub.py'
 ]
 
-persons = _base_.data.num_person
-occlude, format_input, pack = _base_.test_pipeline
-test_pipeline = [occlude, dict(format_input, num_person=persons), pack]
-model = dict(backbone=dict(num_person=persons), cls_head=_base_.cls_head)
+model = dict(backbone=_base_.skeleton, cls_head=_base_.cls_head)
 test_dataloader = dict(
-    batch_size=50,
-    num_workers=0,
-    dataset=dict(_base_.val_data, pipeline=test_pipeline))
+    batch_size=50, num_workers=0, dataset=_base_.val_data)

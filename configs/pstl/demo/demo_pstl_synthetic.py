@@ -8,18 +8,15 @@ _base_ = [
 ]
 
 max_epochs = 5
-model = dict(
-    backbone=dict(num_person=_base_.data.num_person),
-    neck=dict(hidden_channels=1024, out_channels=1024))
+model = dict(backbone=_base_.skeleton,
+             neck=dict(hidden_channels=1024, out_channels=1024))
 train_dataloader = dict(
     batch_size=32, num_workers=0, dataset=_base_.pretrain_data)
 # A 10-iteration warm-up (instead of whole epochs), then cosine per epoch.
-warmup, cosine = _base_.param_scheduler
 param_scheduler = [
-    dict(warmup, by_epoch=False, end=11),
-    dict(cosine, T_max=max_epochs, begin=0, end=max_epochs),
+    dict(_base_.warmup_lr, by_epoch=False, end=11),
+    dict(_base_.cosine_lr, T_max=max_epochs, begin=0, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs)
-default_hooks = dict(
-    logger=dict(interval=5),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=5),
+                     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))

@@ -4,7 +4,7 @@
 #       work_dirs/pstl_ntu120_xset_bone/epoch_150.pth
 _base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/ntu120_xset.py']
 
-model = dict(backbone=_base_.pstl.ntu120_xset_bone)
+model = dict(backbone=dict(_base_.skeleton, **_base_.pstl.ntu120_xset_bone))
 test_cfg = dict(
     memory_dataloader=dict(dataset=dict(_base_.train_data, stream='bone')))
 test_dataloader = dict(dataset=dict(_base_.val_data, stream='bone'))

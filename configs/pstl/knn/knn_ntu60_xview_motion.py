@@ -4,7 +4,7 @@
 #       work_dirs/pstl_ntu60_xview_motion/epoch_150.pth
 _base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/ntu60_xview.py']
 
-model = dict(backbone=_base_.pstl.ntu60_xview_motion)
+model = dict(backbone=dict(_base_.skeleton, **_base_.pstl.ntu60_xview_motion))
 test_cfg = dict(
     memory_dataloader=dict(dataset=dict(_base_.train_data, stream='motion')))
 test_dataloader = dict(dataset=dict(_base_.val_data, stream='motion'))

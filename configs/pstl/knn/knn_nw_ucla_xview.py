@@ -4,14 +4,6 @@
 #       work_dirs/pstl_nw_ucla_xview/epoch_20.pth
 _base_ = ['../_base_/protocols/knn.py', '../_base_/datasets/nw_ucla_xview.py']
 
-persons = _base_.data.num_person
-pipeline = [dict(_base_.test_pipeline[0], num_person=persons),
-            *_base_.test_pipeline[1:]]
-model = dict(
-    backbone=dict(
-        _base_.pstl.nw_ucla_xview,
-        layout=_base_.data.layout,
-        num_person=persons))
-test_cfg = dict(
-    memory_dataloader=dict(dataset=dict(_base_.train_data, pipeline=pipeline)))
-test_dataloader = dict(dataset=dict(_base_.val_data, pipeline=pipeline))
+model = dict(backbone=dict(_base_.skeleton, **_base_.pstl.nw_ucla_xview))
+test_cfg = dict(memory_dataloader=dict(dataset=_base_.train_data))
+test_dataloader = dict(dataset=_base_.val_data)

@@ -3,7 +3,9 @@
 #   python tools/train.py configs/pstl/linear/linear_pku2_xsub.py
 _base_ = ['../_base_/protocols/linear.py', '../_base_/datasets/pku2_xsub.py']
 
-model = dict(backbone=_base_.pstl.pku2_xsub, cls_head=_base_.cls_head)
+model = dict(
+    backbone=dict(_base_.skeleton, **_base_.pstl.pku2_xsub),
+    cls_head=_base_.cls_head)
 train_dataloader = dict(dataset=_base_.train_data)
 val_dataloader = dict(dataset=_base_.val_data)
 test_dataloader = val_dataloader

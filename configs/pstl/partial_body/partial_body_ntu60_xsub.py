@@ -8,5 +8,5 @@ _base_ = [
     '../_base_/protocols/partial_body.py', '../_base_/datasets/ntu60_xsub.py'
 ]
 
-model = dict(cls_head=_base_.cls_head)
+model = dict(backbone=_base_.skeleton, cls_head=_base_.cls_head)
 test_dataloader = dict(dataset=_base_.val_data)

@@ -8,15 +8,6 @@ _base_ = [
     '../_base_/protocols/partial_body.py', '../_base_/datasets/nw_ucla_xview.py'
 ]
 
-layout = _base_.data.layout
-persons = _base_.data.num_person
-model = dict(
-    backbone=dict(layout=layout, num_person=persons),
-    cls_head=_base_.cls_head)
-pipeline = [
-    dict(_base_.test_pipeline[0], layout=layout),
-    dict(_base_.test_pipeline[1], num_person=persons),
-    _base_.test_pipeline[2],
-]
-test_dataloader = dict(dataset=dict(_base_.val_data, pipeline=pipeline))
+model = dict(backbone=_base_.skeleton, cls_head=_base_.cls_head)
+test_dataloader = dict(dataset=_base_.val_data)
 test_cfg = dict(joint_levels=(0, 2, 4, 6, 8), modes=('drop', ))

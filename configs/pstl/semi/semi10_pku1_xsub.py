@@ -4,7 +4,9 @@
 #   python tools/train.py configs/pstl/semi/semi10_pku1_xsub.py
 _base_ = ['../_base_/protocols/semi10.py', '../_base_/datasets/pku1_xsub.py']
 
-model = dict(backbone=_base_.pstl.pku1_xsub, cls_head=_base_.cls_head)
+model = dict(
+    backbone=dict(_base_.skeleton, **_base_.pstl.pku1_xsub),
+    cls_head=_base_.cls_head)
 train_dataloader = dict(dataset=_base_.train_data)
 val_dataloader = dict(dataset=_base_.val_data)
 test_dataloader = val_dataloader

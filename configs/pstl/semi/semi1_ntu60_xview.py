@@ -3,7 +3,9 @@
 #   python tools/train.py configs/pstl/semi/semi1_ntu60_xview.py
 _base_ = ['../_base_/protocols/semi1.py', '../_base_/datasets/ntu60_xview.py']
 
-model = dict(backbone=_base_.pstl.ntu60_xview, cls_head=_base_.cls_head)
+model = dict(
+    backbone=dict(_base_.skeleton, **_base_.pstl.ntu60_xview),
+    cls_head=_base_.cls_head)
 train_dataloader = dict(dataset=_base_.train_data)
 val_dataloader = dict(dataset=_base_.val_data)
 test_dataloader = val_dataloader

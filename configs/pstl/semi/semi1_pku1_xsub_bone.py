@@ -4,7 +4,9 @@
 #   python tools/train.py configs/pstl/semi/semi1_pku1_xsub_bone.py
 _base_ = ['../_base_/protocols/semi1.py', '../_base_/datasets/pku1_xsub.py']
 
-model = dict(backbone=_base_.pstl.pku1_xsub_bone, cls_head=_base_.cls_head)
+model = dict(
+    backbone=dict(_base_.skeleton, **_base_.pstl.pku1_xsub_bone),
+    cls_head=_base_.cls_head)
 train_dataloader = dict(dataset=dict(_base_.train_data, stream='bone'))
 val_dataloader = dict(dataset=dict(_base_.val_data, stream='bone'))
 test_dataloader = val_dataloader

@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/protocols/supervised.py', '../_base_/datasets/ntu60_xsub.py'
 ]
 
-model = dict(cls_head=_base_.cls_head)
+model = dict(backbone=_base_.skeleton, cls_head=_base_.cls_head)
 train_dataloader = dict(dataset=_base_.train_data)
 val_dataloader = dict(dataset=_base_.val_data)
 test_dataloader = val_dataloader

@@ -6,10 +6,12 @@ The joint, bone and motion streams use MMAction2's own ``JointToBone`` and
 from .aimclr_preprocess import AimCLRPreprocess
 from .augment import (SkeletonFlip, SkeletonRotate, SkeletonShear,
                       TemporalPadCrop)
+from .formatting import PSTLFormatGCNInput
 from .masking import (CentralSpatialMasking, MotionAttentionTemporalMasking,
                       RandomSpatialMasking, RandomTemporalMasking)
 from .occlusion import PartialBodyOcclusion
 from .pack_views import PackViews
+from .sample_layout import sample_layout
 from .seeded import SeededTransform
 from .views import MultiView
 from .walk import iter_transforms
@@ -36,4 +38,8 @@ __all__ = [
     'iter_transforms',
     # occlusion.py
     'PartialBodyOcclusion',
+    # formatting.py
+    'PSTLFormatGCNInput',
+    # sample_layout.py
+    'sample_layout',
 ]

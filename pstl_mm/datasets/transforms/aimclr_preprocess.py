@@ -5,6 +5,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ...skeleton import CLIP_LENGTH
 from ..aimclr import aimclr_position
 
 
@@ -25,11 +26,14 @@ class AimCLRPreprocess(BaseTransform):
     length of the clip.
 
     Args:
-        num_frames (int): Output length. Defaults to 50.
+        num_frames (int): Output length. Defaults to
+            :data:`~pstl_mm.skeleton.CLIP_LENGTH`.
         num_person (int): Body slots. Defaults to 2.
     """
 
-    def __init__(self, num_frames: int = 50, num_person: int = 2) -> None:
+    def __init__(self,
+                 num_frames: int = CLIP_LENGTH,
+                 num_person: int = 2) -> None:
         if num_frames < 1 or num_person < 1:
             raise ValueError(f'AimCLRPreprocess: num_frames and num_person '
                              f'must be >= 1, got {num_frames}, {num_person}')

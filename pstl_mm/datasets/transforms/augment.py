@@ -19,6 +19,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 
 from pstl_mm.skeleton import get_layout
+from .sample_layout import sample_layout
 from .seeded import SeededTransform
 
 
@@ -255,31 +256,50 @@ class SkeletonRotate(SeededTransform):
                 f'other_angle={self.other_angle}, seed={self.seed})')
 
 
+@functools.lru_cache(maxsize=16)
+def flip_index(layout: str) -> np.ndarray:
+    """The joint order of a left/right swap of ``layout``, as an index.
+
+    Args:
+        layout (str): Skeleton layout name (:func:`get_layout`).
+
+    Returns:
+        np.ndarray: (V,) int64 ``flip_order``, read-only (it is cached).
+    """
+    index = np.asarray(get_layout(layout).flip_order, dtype=np.int64)
+    index.flags.writeable = False
+    return index
+
+
 @TRANSFORMS.register_module()
 class SkeletonFlip(SeededTransform):
     """With probability ``p``, swap left and right joints.
 
-    The joints are reordered by ``layout.flip_order`` (joint j takes joint
-    ``flip_order[j]``); no coordinate is negated (as the reference). A ``joint_mask`` (V,) and a
-    ``keypoint_score`` (M, T, V) present in ``results`` are reordered too.
+    The joints are reordered by the layout's ``flip_order`` (joint j takes
+    joint ``flip_order[j]``); no coordinate is negated (as the reference). A
+    ``joint_mask`` (V,) and a ``keypoint_score`` (M, T, V) present in
+    ``results`` are reordered too.
+
+    The layout is the sample's (``results['layout']``, set by
+    :class:`~pstl_mm.datasets.PSTLSkeletonDataset`) unless ``layout`` is
+    given (see :func:`sample_layout`).
 
     Args:
         p (float): Probability of a flip. Defaults to 0.5.
-        layout (str): Skeleton layout name (:func:`get_layout`). Defaults to
-            ``'nturgb+d'``.
+        layout (str, optional): Skeleton layout name (:func:`get_layout`);
+            ``None`` (default) takes the sample's.
         seed (int, optional): See :class:`SeededTransform`.
     """
 
     def __init__(self,
                  p: float = 0.5,
-                 layout: str = 'nturgb+d',
+                 layout: Optional[str] = None,
                  seed: Optional[int] = None) -> None:
         super().__init__(seed=seed)
         if not 0.0 <= p <= 1.0:
             raise ValueError(f'SkeletonFlip: p must be in [0, 1], got {p}')
         self.p = float(p)
-        self.layout = get_layout(layout)
-        self.flip_order = np.asarray(self.layout.flip_order)
+        self.layout = None if layout is None else get_layout(layout)
 
     def transform(self, results: Dict) -> Dict:
         """Maybe flip ``results['keypoint']`` (M, T, V, C).
@@ -291,20 +311,24 @@ class SkeletonFlip(SeededTransform):
             dict: ``results``, its joints reordered if flipped.
 
         Raises:
-            ValueError: V differs from the layout's number of joints.
+            ValueError: No layout (neither given nor in the sample), or V
+                differs from the layout's number of joints.
         """
-        keypoint = self._keypoint(results, self.layout)
+        layout = sample_layout(self.layout, results, self._where(results))
+        keypoint = self._keypoint(results, layout)
         if self.rng.random() >= self.p:
             return results
-        results['keypoint'] = keypoint.take(self.flip_order, axis=2)
+        flip_order = flip_index(layout.name)
+        results['keypoint'] = keypoint.take(flip_order, axis=2)
         if 'joint_mask' in results:
             results['joint_mask'] = np.asarray(
-                results['joint_mask'])[self.flip_order]
+                results['joint_mask'])[flip_order]
         if 'keypoint_score' in results:
             results['keypoint_score'] = np.asarray(
-                results['keypoint_score']).take(self.flip_order, axis=2)
+                results['keypoint_score']).take(flip_order, axis=2)
         return results
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(p={self.p}, '
-                f'layout={self.layout.name!r}, seed={self.seed})')
+        layout = None if self.layout is None else self.layout.name
+        return (f'{type(self).__name__}(p={self.p}, layout={layout!r}, '
+                f'seed={self.seed})')

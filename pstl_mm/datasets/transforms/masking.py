@@ -9,13 +9,15 @@ Temporal masks (:class:`MotionAttentionTemporalMasking`,
 (M, T, V, C) becomes (M, T', V, C), the kept frames in temporal order, and
 ``results['kept_frames']`` (T',) int64 holds their ascending indices.
 """
+import functools
 from abc import abstractmethod
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 from mmaction.registry import TRANSFORMS
 
-from pstl_mm.skeleton import get_layout
+from pstl_mm.skeleton import SkeletonLayout, get_layout
+from .sample_layout import sample_layout
 from .seeded import SeededTransform
 
 
@@ -58,30 +60,79 @@ def draw_without_replacement(rng: np.random.Generator,
 # ---------------------------------------------------------------- spatial
 
 
+@functools.lru_cache(maxsize=16)
+def degree_draws(layout: str) -> Tuple[np.ndarray, np.ndarray]:
+    """What CSM draws from on ``layout``: degree probabilities and pool.
+
+    Args:
+        layout (str): Skeleton layout name (:func:`get_layout`).
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``probs`` (V,) float64, ``d_i / sum_j
+        d_j``, and ``pool`` (sum_j d_j,) int64, joint i repeated d_i times
+        (48 entries for NTU); both read-only (they are cached).
+    """
+    degrees = get_layout(layout).degrees
+    probs = degrees / degrees.sum()
+    pool = np.repeat(np.arange(len(degrees)), degrees)
+    probs.flags.writeable = False
+    pool.flags.writeable = False
+    return probs, pool
+
+
 class _SpatialMasking(SeededTransform):
     """Base of the joint masks: checks V and writes ``joint_mask``.
 
+    The layout is the sample's (``results['layout']``, set by
+    :class:`~pstl_mm.datasets.PSTLSkeletonDataset`) unless ``layout`` is
+    given (see :func:`sample_layout`); so is the number of joints removed
+    unless ``num_masked`` is given (the layout's ``num_masked``: 9 of NTU's
+    25, 7 of Kinect v1's 20). Settings that a layout cannot take are refused
+    when the transform is built if its layout is given, else at the first
+    sample.
+
     Args:
-        num_masked (int): Joints to remove, ``0 <= num_masked < V``.
-        layout (str): Skeleton layout name (:func:`get_layout`).
+        num_masked (int, optional): Joints to remove, ``0 <= num_masked <
+            V``; ``None`` takes the layout's.
+        layout (str, optional): Skeleton layout name (:func:`get_layout`);
+            ``None`` takes the sample's.
         seed (int, optional): See :class:`SeededTransform`.
     """
 
-    def __init__(self, num_masked: int, layout: str,
+    def __init__(self, num_masked: Optional[int], layout: Optional[str],
                  seed: Optional[int]) -> None:
         super().__init__(seed=seed)
-        self.layout = get_layout(layout)
-        num_joints = self.layout.num_joints
+        if num_masked is not None and (int(num_masked) != num_masked
+                                       or num_masked < 0):
+            raise ValueError(f'{type(self).__name__}: num_masked must be an '
+                             f'int >= 0, got {num_masked!r}')
+        self.num_masked = None if num_masked is None else int(num_masked)
+        self.layout = None if layout is None else get_layout(layout)
+        self._suited = set()  # names of the layouts the settings suit
+        if self.layout is not None:
+            self.check_layout(self.layout, type(self).__name__)
+            self._suited.add(self.layout.name)
+
+    def masked_joints(self, layout: SkeletonLayout) -> int:
+        """Joints removed on ``layout``: ``num_masked`` or the layout's."""
+        if self.num_masked is None:
+            return layout.num_masked
+        return self.num_masked
+
+    def check_layout(self, layout: SkeletonLayout, where: str) -> None:
+        """Raise ``ValueError`` (prefixed by ``where``) unless the settings
+        suit ``layout``."""
+        num_joints = layout.num_joints
+        num_masked = self.masked_joints(layout)
         if not 0 <= num_masked < num_joints:
             raise ValueError(
-                f'{type(self).__name__}: num_masked={num_masked} must be in '
-                f'[0, {num_joints}) for layout {self.layout.name!r} '
-                f'({num_joints} joints)')
-        self.num_masked = int(num_masked)
+                f'{where}: num_masked={num_masked} must be in [0, '
+                f'{num_joints}) for layout {layout.name!r} ({num_joints} '
+                'joints)')
 
     @abstractmethod
-    def draw_joints(self) -> np.ndarray:
-        """Draw the removed joints, (K,) int indices."""
+    def draw_joints(self, layout: SkeletonLayout) -> np.ndarray:
+        """Draw the removed joints of ``layout``, (K,) int indices."""
 
     def transform(self, results: Dict) -> Dict:
         """Add ``results['joint_mask']`` (V,) bool, True = removed.
@@ -94,14 +145,25 @@ class _SpatialMasking(SeededTransform):
             dict: ``results`` with ``joint_mask`` set (replacing any).
 
         Raises:
-            ValueError: V differs from the layout's number of joints.
+            ValueError: No layout (neither given nor in the sample), V
+                differs from the layout's number of joints, or the settings
+                do not suit the sample's layout.
         """
-        self._keypoint(results, self.layout)
-        num_joints = self.layout.num_joints
-        mask = np.zeros(num_joints, dtype=bool)
-        mask[self.draw_joints()] = True
+        where = self._where(results)
+        layout = sample_layout(self.layout, results, where)
+        self._keypoint(results, layout)
+        if layout.name not in self._suited:
+            self.check_layout(layout, where)
+            self._suited.add(layout.name)
+        mask = np.zeros(layout.num_joints, dtype=bool)
+        mask[self.draw_joints(layout)] = True
         results['joint_mask'] = mask
         return results
+
+    def _layout_repr(self) -> str:
+        """``num_masked=..., layout=...`` for ``__repr__``."""
+        layout = None if self.layout is None else self.layout.name
+        return f'num_masked={self.num_masked}, layout={layout!r}'
 
 
 @TRANSFORMS.register_module()
@@ -109,7 +171,7 @@ class CentralSpatialMasking(_SpatialMasking):
     """Central Spatial Masking (CSM): remove joints drawn by their degree.
 
     Joint i is drawn with probability ``p_i = d_i / sum_j d_j`` (d: degree in
-    the skeleton graph, no self loop).
+    the skeleton graph, no self loop; :func:`degree_draws`).
 
     * ``mode='paper'``: ``num_masked`` distinct joints, drawn one after the
       other without replacement, each draw proportional to the degrees of
@@ -122,53 +184,64 @@ class CentralSpatialMasking(_SpatialMasking):
       ``num_masked`` is not used in this mode.
 
     Args:
-        num_masked (int): Joints removed in ``'paper'`` mode. Defaults to 9.
+        num_masked (int, optional): Joints removed in ``'paper'`` mode;
+            ``None`` (default) takes the layout's (the paper's 9 on NTU).
         mode (str): ``'paper'`` or ``'reference'``. Defaults to ``'paper'``.
         num_draws (int): Pool draws in ``'reference'`` mode. Defaults to 8.
-        layout (str): Skeleton layout name. Defaults to ``'nturgb+d'``.
+        layout (str, optional): Skeleton layout name; ``None`` (default)
+            takes the sample's.
         seed (int, optional): See :class:`SeededTransform`.
     """
 
     MODES = ('paper', 'reference')
 
     def __init__(self,
-                 num_masked: int = 9,
+                 num_masked: Optional[int] = None,
                  mode: str = 'paper',
                  num_draws: int = 8,
-                 layout: str = 'nturgb+d',
+                 layout: Optional[str] = None,
                  seed: Optional[int] = None) -> None:
-        super().__init__(num_masked=num_masked, layout=layout, seed=seed)
         if mode not in self.MODES:
             raise ValueError(f'CentralSpatialMasking: unknown mode {mode!r}; '
                              f'expected one of {self.MODES}')
+        if num_draws < 0:
+            raise ValueError('CentralSpatialMasking: num_draws must be >= 0, '
+                             f'got {num_draws}')
         self.mode = mode
-        degrees = self.layout.degrees
-        if mode == 'paper' and num_masked and np.any(degrees <= 0):
-            raise ValueError(
-                f'CentralSpatialMasking: layout {self.layout.name!r} has '
-                'joints of degree 0, which cannot be drawn')
-        self.probs = degrees / degrees.sum()
-        self.pool = np.repeat(np.arange(self.layout.num_joints), degrees)
-        if mode == 'reference' and not 0 <= num_draws <= len(self.pool):
-            raise ValueError(
-                f'CentralSpatialMasking: num_draws={num_draws} must be in '
-                f'[0, {len(self.pool)}] (the pool size of layout '
-                f'{self.layout.name!r})')
         self.num_draws = int(num_draws)
+        super().__init__(num_masked=num_masked, layout=layout, seed=seed)
 
-    def draw_joints(self) -> np.ndarray:
+    def check_layout(self, layout: SkeletonLayout, where: str) -> None:
+        """Also refuse joints of degree 0 (paper mode) and more draws than
+        the pool holds (reference mode)."""
+        probs, pool = degree_draws(layout.name)
+        if self.mode == 'reference':
+            if self.num_draws > len(pool):
+                raise ValueError(
+                    f'{where}: num_draws={self.num_draws} must be in '
+                    f'[0, {len(pool)}] (the pool size of layout '
+                    f'{layout.name!r})')
+            return
+        super().check_layout(layout, where)
+        if self.masked_joints(layout) and np.any(probs <= 0):
+            raise ValueError(
+                f'{where}: layout {layout.name!r} has joints of degree 0, '
+                'which cannot be drawn')
+
+    def draw_joints(self, layout: SkeletonLayout) -> np.ndarray:
         """Draw the removed joints, (K,) int indices (distinct)."""
+        probs, pool = degree_draws(layout.name)
         if self.mode == 'paper':
-            return draw_without_replacement(self.rng, self.layout.num_joints,
-                                            self.num_masked, self.probs)
+            return draw_without_replacement(self.rng, layout.num_joints,
+                                            self.masked_joints(layout), probs)
         entries = self.rng.choice(
-            len(self.pool), size=self.num_draws, replace=False)
-        return np.unique(self.pool[entries])
+            len(pool), size=self.num_draws, replace=False)
+        return np.unique(pool[entries])
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(num_masked={self.num_masked}, '
+        return (f'{type(self).__name__}({self._layout_repr()}, '
                 f'mode={self.mode!r}, num_draws={self.num_draws}, '
-                f'layout={self.layout.name!r}, seed={self.seed})')
+                f'seed={self.seed})')
 
 
 @TRANSFORMS.register_module()
@@ -176,25 +249,27 @@ class RandomSpatialMasking(_SpatialMasking):
     """Random Spatial Masking (RSM): remove uniformly drawn distinct joints.
 
     Args:
-        num_masked (int): Joints removed. Defaults to 9.
-        layout (str): Skeleton layout name. Defaults to ``'nturgb+d'``.
+        num_masked (int, optional): Joints removed; ``None`` (default) takes
+            the layout's (9 on NTU, as CSM).
+        layout (str, optional): Skeleton layout name; ``None`` (default)
+            takes the sample's.
         seed (int, optional): See :class:`SeededTransform`.
     """
 
     def __init__(self,
-                 num_masked: int = 9,
-                 layout: str = 'nturgb+d',
+                 num_masked: Optional[int] = None,
+                 layout: Optional[str] = None,
                  seed: Optional[int] = None) -> None:
         super().__init__(num_masked=num_masked, layout=layout, seed=seed)
 
-    def draw_joints(self) -> np.ndarray:
+    def draw_joints(self, layout: SkeletonLayout) -> np.ndarray:
         """Draw the removed joints, (K,) int indices (distinct)."""
         return self.rng.choice(
-            self.layout.num_joints, size=self.num_masked, replace=False)
+            layout.num_joints, size=self.masked_joints(layout), replace=False)
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(num_masked={self.num_masked}, '
-                f'layout={self.layout.name!r}, seed={self.seed})')
+        return (f'{type(self).__name__}({self._layout_repr()}, '
+                f'seed={self.seed})')
 
 
 # --------------------------------------------------------------- temporal

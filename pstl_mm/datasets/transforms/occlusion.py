@@ -18,7 +18,8 @@ from typing import Dict, List, Optional
 import numpy as np
 from mmaction.registry import TRANSFORMS
 
-from pstl_mm.skeleton import PART_NAMES, get_layout
+from pstl_mm.skeleton import PART_NAMES, SkeletonLayout, get_layout
+from .sample_layout import sample_layout
 from .seeded import SeededTransform
 
 KINDS = ('joints', 'parts')
@@ -53,9 +54,15 @@ class PartialBodyOcclusion(SeededTransform):
     and ``results['occluded_joints']`` (sorted list of int); in ``'drop'``
     mode also ``results['joint_mask']`` (V,) bool, replacing any.
 
+    The layout is the sample's (``results['layout']``, set by
+    :class:`~pstl_mm.datasets.PSTLSkeletonDataset`) unless ``layout`` is
+    given (see :func:`sample_layout`). A joint level the layout cannot take
+    is refused by :meth:`set_setting` if the layout is given (or passed to
+    :meth:`check_setting`), else at the first sample.
+
     Args:
-        layout (str): Skeleton layout name (:func:`get_layout`).
-            Defaults to ``'nturgb+d'``.
+        layout (str, optional): Skeleton layout name (:func:`get_layout`);
+            ``None`` (default) takes the sample's.
         kind (str): ``'joints'`` or ``'parts'``. Defaults to ``'joints'``.
         level (int): Number of joints (or parts) hidden. Defaults to 0.
         mode (str): ``'zero'`` or ``'drop'``. Defaults to ``'zero'``.
@@ -69,20 +76,24 @@ class PartialBodyOcclusion(SeededTransform):
     draws_from_view = False
 
     def __init__(self,
-                 layout: str = 'nturgb+d',
+                 layout: Optional[str] = None,
                  kind: str = 'joints',
                  level: int = 0,
                  mode: str = 'zero',
                  repeat: int = 0,
                  seed: Optional[int] = None) -> None:
         super().__init__(seed=seed)
-        self.layout = get_layout(layout)
+        self.layout = None if layout is None else get_layout(layout)
         self.set_setting(kind, level, mode, repeat)
 
     # ------------------------------------------------------------ setting
 
-    def check_setting(self, kind: str, level: int, mode: str,
-                      repeat: int) -> None:
+    def check_setting(self,
+                      kind: str,
+                      level: int,
+                      mode: str,
+                      repeat: int,
+                      layout: Optional[str] = None) -> None:
         """Raise ``ValueError`` unless the setting is valid for the layout.
 
         Args:
@@ -92,6 +103,9 @@ class PartialBodyOcclusion(SeededTransform):
                 every joint.
             mode (str): ``'zero'`` or ``'drop'``.
             repeat (int): Repeat index, ``>= 0``.
+            layout (str, optional): The layout of the samples to come (e.g.
+                the test dataset's); ``None``: the transform's own. Without
+                either, the joints level is checked at the first sample.
         """
         name = type(self).__name__
         setting = (f'kind={kind!r}, level={level!r}, mode={mode!r}, '
@@ -108,16 +122,33 @@ class PartialBodyOcclusion(SeededTransform):
         if not _is_count(repeat):
             raise ValueError(f'{name}({setting}): repeat must be an int '
                              f'>= 0, got {repeat!r}')
-        units = self.num_units(kind)
-        if level >= units:
-            raise ValueError(
-                f'{name}({setting}) would remove every joint: layout '
-                f'{self.layout.name!r} has {units} {kind}, so level must be '
-                f'< {units}')
+        if layout is not None:
+            layout = get_layout(layout)
+        self._check_level(kind, level, layout or self.layout,
+                          f'{name}({setting})')
 
-    def num_units(self, kind: str) -> int:
-        """Number of joints (``'joints'``) or parts (``'parts'``)."""
-        return self.layout.num_joints if kind == 'joints' else len(PART_NAMES)
+    @staticmethod
+    def _check_level(kind: str, level: int,
+                     layout: Optional[SkeletonLayout], where: str) -> None:
+        """Raise ``ValueError`` if ``level`` would hide every joint.
+
+        Args:
+            kind (str): ``'joints'`` or ``'parts'`` (the five of
+                :data:`PART_NAMES`, whatever the layout).
+            level (int): Joints (or parts) hidden.
+            layout (SkeletonLayout, optional): The layout; ``None`` leaves
+                a joints level unchecked.
+            where (str): Prefix of the message.
+        """
+        if kind == 'parts':
+            units, of = len(PART_NAMES), 'every layout has'
+        elif layout is not None:
+            units, of = layout.num_joints, f'layout {layout.name!r} has'
+        else:
+            return
+        if level >= units:
+            raise ValueError(f'{where} would remove every joint: {of} '
+                             f'{units} {kind}, so level must be < {units}')
 
     def set_setting(self,
                     kind: str,
@@ -163,23 +194,32 @@ class PartialBodyOcclusion(SeededTransform):
 
     # ------------------------------------------------------------ drawing
 
-    def draw_joints(self) -> np.ndarray:
+    def draw_joints(self, layout: Optional[SkeletonLayout] = None
+                    ) -> np.ndarray:
         """Draw the hidden joints of one sample.
+
+        Args:
+            layout (SkeletonLayout, optional): The sample's layout; ``None``:
+                the transform's own.
 
         Returns:
             np.ndarray: (K,) int64 sorted distinct joint indices; K = level
             for ``'joints'``, the joints of ``level`` parts for ``'parts'``.
         """
+        layout = layout or self.layout
+        if layout is None:
+            raise ValueError(f'{type(self).__name__}.draw_joints: no layout '
+                             '(give one, or the sample\'s)')
         if self.level == 0:
             return np.zeros(0, dtype=np.int64)
         if self.kind == 'joints':
             joints = self.rng.choice(
-                self.layout.num_joints, size=self.level, replace=False)
+                layout.num_joints, size=self.level, replace=False)
         else:
             parts = self.rng.choice(
                 len(PART_NAMES), size=self.level, replace=False)
             joints = np.concatenate(
-                [self.layout.parts[PART_NAMES[p]] for p in parts])
+                [layout.parts[PART_NAMES[p]] for p in parts])
         return np.sort(np.asarray(joints, dtype=np.int64))
 
     def transform(self, results: Dict) -> Dict:
@@ -195,11 +235,16 @@ class PartialBodyOcclusion(SeededTransform):
             ``'drop'`` mode, ``joint_mask`` (V,) bool.
 
         Raises:
-            ValueError: V differs from the layout's number of joints.
+            ValueError: No layout (neither given nor in the sample), V
+                differs from the layout's number of joints, or the level
+                would hide every joint of the layout.
         """
-        keypoint = self._keypoint(results, self.layout)
-        num_joints = self.layout.num_joints
-        joints = self.draw_joints()
+        where = self._where(results)
+        layout = sample_layout(self.layout, results, where)
+        keypoint = self._keypoint(results, layout)
+        self._check_level(self.kind, self.level, layout,
+                          f'{where}: {self.setting}')
+        joints = self.draw_joints(layout)
         if self.mode == 'zero':
             if len(joints):
                 keypoint = keypoint.copy()
@@ -210,7 +255,7 @@ class PartialBodyOcclusion(SeededTransform):
                     results['keypoint_score'] = score
             results['keypoint'] = keypoint
         else:
-            mask = np.zeros(num_joints, dtype=bool)
+            mask = np.zeros(layout.num_joints, dtype=bool)
             mask[joints] = True
             results['joint_mask'] = mask
         results['occlusion'] = self.setting
@@ -218,7 +263,8 @@ class PartialBodyOcclusion(SeededTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(layout={self.layout.name!r}, '
+        layout = None if self.layout is None else self.layout.name
+        return (f'{type(self).__name__}(layout={layout!r}, '
                 f'kind={self.kind!r}, level={self.level}, '
                 f'mode={self.mode!r}, repeat={self.repeat}, '
                 f'seed={self.seed})')

@@ -249,11 +249,45 @@ def test_flip_probability():
 
 
 def test_flip_other_layouts_and_wrong_v():
-    sample = make_sample(v=17)
+    sample = make_sample(v=17, layout=None)
     out = run(SkeletonFlip(p=1.0, layout='coco', seed=0), sample)['keypoint']
     np.testing.assert_array_equal(out[:, :, 1], sample['keypoint'][:, :, 2])
-    with pytest.raises(ValueError, match='my_sample'):
+    with pytest.raises(ValueError, match="my_sample'?: 17 joints, layout "
+                       "'nturgb\\+d' has 25"):
         run(SkeletonFlip(seed=0), make_sample(v=17, name='my_sample'))
+
+
+def test_flip_reads_the_layout_of_the_sample():
+    flip = SkeletonFlip(p=1.0, seed=0)
+    for layout, v in (('kinect_v1', 20), ('coco', 17), ('nturgb+d', 25)):
+        sample = make_sample(v=v, layout=layout)
+        order = list(get_layout(layout).flip_order)
+        np.testing.assert_array_equal(run(flip, sample)['keypoint'],
+                                      sample['keypoint'][:, :, order])
+    # Kinect v1: the left shoulder (4) takes the right one's (8).
+    sample = make_sample(v=20, layout='kinect_v1')
+    np.testing.assert_array_equal(run(flip, sample)['keypoint'][:, :, 4],
+                                  sample['keypoint'][:, :, 8])
+    # Given or read, the same draws.
+    given, read = SkeletonFlip(layout='nturgb+d', seed=4), SkeletonFlip(seed=4)
+    for _ in range(6):
+        np.testing.assert_array_equal(
+            run(given, make_sample(layout=None))['keypoint'],
+            run(read, make_sample())['keypoint'])
+    assert 'layout=None' in repr(read)
+
+
+def test_flip_without_a_layout_names_the_sample():
+    with pytest.raises(ValueError, match="SkeletonFlip on sample 'bare': no "
+                       'skeleton layout'):
+        run(SkeletonFlip(seed=0), make_sample(name='bare', layout=None))
+    with pytest.raises(ValueError, match="SkeletonFlip on sample 'odd': the "
+                       "transform has layout 'coco' but the sample is "
+                       "'nturgb\\+d'"):
+        run(SkeletonFlip(layout='coco', seed=0), make_sample(name='odd'))
+    with pytest.raises(ValueError, match="'odd': unknown skeleton layout "
+                       "'ntu'"):
+        run(SkeletonFlip(seed=0), make_sample(name='odd', layout='ntu'))
 
 
 # ----------------------------------------------------- all four transforms
@@ -316,6 +350,7 @@ def test_registered_and_buildable():
     for cfg in [dict(type='TemporalPadCrop', pad_ratio=6),
                 dict(type='SkeletonShear', beta=1.0),
                 dict(type='SkeletonRotate'),
+                dict(type='SkeletonFlip', p=0.5),
                 dict(type='SkeletonFlip', p=0.5, layout='nturgb+d')]:
         transform = build(dict(cfg, seed=0))
         assert type(transform).__name__ == cfg['type']
@@ -401,8 +436,9 @@ def authors_flip(data, draw, p=0.5):
 
 def apply_with(transform, keypoint, seed):
     """The transform on ``keypoint`` drawing from a generator of ``seed``."""
-    out = transform.apply(dict(keypoint=keypoint.copy(), frame_dir='x'),
-                          np.random.default_rng(seed))
+    out = transform.apply(
+        dict(keypoint=keypoint.copy(), frame_dir='x', layout='nturgb+d'),
+        np.random.default_rng(seed))
     return to_nctvm(out['keypoint'])
 
 

@@ -22,7 +22,8 @@ NTU_DEGREES = np.array([3, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2,
 
 
 # Tiny sample: the spatial masks read only V.
-SMALL = dict(keypoint=np.zeros((1, 2, 25, 3), np.float32), frame_dir='small')
+SMALL = dict(keypoint=np.zeros((1, 2, 25, 3), np.float32), frame_dir='small',
+             layout='nturgb+d')
 
 
 def masks(transform, n):
@@ -151,18 +152,82 @@ def test_spatial_mask_errors():
     with pytest.raises(ValueError, match='mode'):
         CentralSpatialMasking(mode='bogus')
     with pytest.raises(ValueError, match='num_masked'):
-        CentralSpatialMasking(num_masked=25)
-    with pytest.raises(ValueError, match='num_masked'):
-        RandomSpatialMasking(num_masked=30)
-    with pytest.raises(ValueError, match='num_draws'):
-        CentralSpatialMasking(mode='reference', num_draws=49)
+        CentralSpatialMasking(num_masked=-1)
+    # A given layout is checked at once, the sample's at its first sample.
+    with pytest.raises(ValueError, match='num_masked=25'):
+        CentralSpatialMasking(num_masked=25, layout='nturgb+d')
+    with pytest.raises(ValueError, match='num_masked=30'):
+        RandomSpatialMasking(num_masked=30, layout='nturgb+d')
+    with pytest.raises(ValueError, match='num_draws=49'):
+        CentralSpatialMasking(mode='reference', num_draws=49,
+                              layout='nturgb+d')
+    with pytest.raises(ValueError, match=r"CentralSpatialMasking on sample "
+                       r"'my_sample': num_masked=20 must be in \[0, 20\) "
+                       "for layout 'kinect_v1'"):
+        run(CentralSpatialMasking(num_masked=20, seed=0),
+            make_sample(v=20, name='my_sample', layout='kinect_v1'))
+    with pytest.raises(ValueError, match='num_draws=49'):
+        run(CentralSpatialMasking(mode='reference', num_draws=49), SMALL)
     with pytest.raises(ValueError, match='my_sample'):
         run(CentralSpatialMasking(seed=0), make_sample(v=17, name='my_sample'))
 
 
+@pytest.mark.parametrize('make', [CentralSpatialMasking, RandomSpatialMasking])
+def test_spatial_masks_read_the_layout_of_the_sample(make):
+    # No layout given: the sample's, and its num_masked (7 of Kinect v1's
+    # 20 joints, the paper's 9 of NTU's 25).
+    transform = make(seed=0)
+    for layout, v, k in (('kinect_v1', 20, 7), ('nturgb+d', 25, 9),
+                         ('coco', 17, 6)):
+        out = run(transform, make_sample(v=v, layout=layout))
+        assert out['joint_mask'].shape == (v, )
+        assert out['joint_mask'].sum() == k
+    # A count given is kept on every layout.
+    out = run(make(num_masked=3, seed=0),
+              make_sample(v=20, layout='kinect_v1'))
+    assert out['joint_mask'].sum() == 3
+
+
+@pytest.mark.parametrize('mode', ['paper', 'reference'])
+def test_csm_draws_the_same_with_the_layout_given_or_read(mode):
+    given = CentralSpatialMasking(mode=mode, layout='nturgb+d', seed=5)
+    read = CentralSpatialMasking(mode=mode, seed=5)
+    for _ in range(5):
+        np.testing.assert_array_equal(
+            run(given, make_sample(layout=None))['joint_mask'],
+            run(read, make_sample())['joint_mask'])
+    assert "layout=None" in repr(read) and "'nturgb+d'" in repr(given)
+
+
+def test_csm_draws_by_the_degrees_of_the_sample_layout():
+    kinect = get_layout('kinect_v1')
+    sample = dict(keypoint=np.zeros((1, 2, 20, 3), np.float32),
+                  layout='kinect_v1')
+    csm = CentralSpatialMasking(num_masked=1, seed=0)
+    counts = np.stack([csm(dict(sample))['joint_mask']
+                       for _ in range(6000)]).sum(axis=0)
+    expected = 6000 * kinect.degrees / kinect.degrees.sum()
+    assert chisquare(counts, expected).pvalue > 1e-3
+
+
+@pytest.mark.parametrize('make', [CentralSpatialMasking, RandomSpatialMasking])
+def test_spatial_masks_without_a_layout_name_the_sample(make):
+    with pytest.raises(ValueError, match=f"{make.__name__} on sample "
+                       "'bare': no skeleton layout"):
+        run(make(seed=0), make_sample(name='bare', layout=None))
+    # An explicit layout serves a bare sample, and must agree with a
+    # sample that names one.
+    out = run(make(layout='kinect_v1', seed=0),
+              make_sample(v=20, layout=None))
+    assert out['joint_mask'].shape == (20, ) and out['joint_mask'].sum() == 7
+    with pytest.raises(ValueError, match="has layout 'kinect_v1' but the "
+                       "sample is 'nturgb\\+d'"):
+        run(make(layout='kinect_v1', seed=0), make_sample())
+
+
 def test_csm_coco_layout():
     coco = get_layout('coco')
-    sample = dict(keypoint=np.zeros((1, 2, 17, 3), np.float32))
+    sample = dict(keypoint=np.zeros((1, 2, 17, 3), np.float32))  # no layout
     csm = CentralSpatialMasking(num_masked=1, layout='coco', seed=0)
     drawn = np.stack([csm(dict(sample))['joint_mask'] for _ in range(3000)])
     assert drawn.shape == (3000, 17)

@@ -70,7 +70,8 @@ def pcg64_generator(key):
 
 def run_view(transforms, keypoint, rng):
     """Apply ``transforms`` one after the other, all drawing from ``rng``."""
-    results = dict(keypoint=keypoint.copy(), frame_dir='reference')
+    results = dict(keypoint=keypoint.copy(), frame_dir='reference',
+                   layout='nturgb+d')
     for transform in transforms:
         results = transform.apply(results, rng)
     return results
@@ -221,7 +222,8 @@ def test_without_sample_idx_each_transform_continues_its_own_stream():
         for position, transform in enumerate(transforms):
             transform.set_stream(v, position)
         for out in outs:
-            results = dict(keypoint=make_sample()['keypoint'])
+            results = dict(keypoint=make_sample()['keypoint'],
+                           layout='nturgb+d')
             for transform in transforms:
                 results = transform(results)
             np.testing.assert_array_equal(view(out, name), results['keypoint'])

@@ -2,8 +2,8 @@
 # model (its classifier trained on full skeletons) tested with 0/2/4/6/8/10
 # random joints and 0..4 random body parts hidden, each level averaged over 3
 # seeded repeats, in two modes: 'zero' (coordinates set to 0) and 'drop'
-# (joints removed by the encoder). Test only. A config adds the data, e.g.
-# ../../partial_body/partial_body_ntu60_xsub.py.
+# (joints removed by the encoder). Test only. A config adds the data and
+# its skeletons, e.g. ../../partial_body/partial_body_ntu60_xsub.py.
 _base_ = ['../default_runtime.py', './recognition.py']
 
 # RecognizerGCN that hands the samples' joint masks ('drop') to the encoder
@@ -13,8 +13,9 @@ model = dict(type='MaskedRecognizerGCN', cls_head=dict(type='MaskedGCNHead'))
 test_pipeline = [
     # Reconfigured by PartialBodyTestLoop for every setting; its draws are
     # seeded by (randomness.seed, kind, level, repeat, sample index).
-    dict(type='PartialBodyOcclusion', layout='nturgb+d'),
-    dict(type='FormatGCNInput', num_person=2),
+    # The layout is the sample's.
+    dict(type='PartialBodyOcclusion'),
+    dict(type='PSTLFormatGCNInput'),
     dict(
         type='PackActionInputs',
         meta_keys=('frame_dir', 'sample_idx', 'occlusion',

@@ -3,8 +3,10 @@
 # with the PSTL encoder (MaskableSTGCN, 16 channels) and MMAction2's GCNHead,
 # the pipelines, the dataloaders and the schedule. A protocol adds what
 # differs, a config the data (one of ../datasets/*_<split>.py), e.g.
-#   model = dict(cls_head=_base_.cls_head)
+#   model = dict(backbone=_base_.skeleton, cls_head=_base_.cls_head)
 #   train_dataloader = dict(dataset=_base_.train_data)
+# The pipelines keep the persons the dataset gives every sample
+# (PSTLFormatGCNInput: MMAction2's FormatGCNInput without a second count).
 model = dict(
     type='RecognizerGCN',
     backbone=dict(
@@ -12,20 +14,19 @@ model = dict(
         in_channels=3,
         hidden_channels=16,
         out_channels=256,
-        layout='nturgb+d',
         dropout=0.5),
     cls_head=dict(type='GCNHead', in_channels=256, dropout=0.0))
 
 train_pipeline = [
     dict(type='TemporalPadCrop', pad_ratio=6),
     dict(type='SkeletonShear', beta=0.5),
-    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PSTLFormatGCNInput'),
     dict(type='PackActionInputs'),
 ]
 # The sample names go into the results (tools/test.py --dump) so that
 # tools/fuse_streams.py can check that the streams' samples line up.
 test_pipeline = [
-    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PSTLFormatGCNInput'),
     dict(type='PackActionInputs', meta_keys=('frame_dir', )),
 ]
 train_dataloader = dict(
@@ -54,15 +55,16 @@ max_epochs = 150
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=0.005, weight_decay=0.0))
-param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs)
-]
+# Named so that a config can rescale it, e.g.
+#   param_scheduler = [dict(_base_.cosine_lr, T_max=30, end=30)]
+cosine_lr = dict(
+    type='CosineAnnealingLR',
+    T_max=max_epochs,
+    eta_min=0.0,
+    by_epoch=True,
+    begin=0,
+    end=max_epochs)
+param_scheduler = [cosine_lr]
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 val_cfg = dict(type='ValLoop')
