@@ -117,7 +117,7 @@ def test_bad_inputs_name_the_sample():
 def test_the_probe_is_the_protocols_head_on_pooled_features():
     """GCNHead(encoder(x)) with the probe's weights equals the probe on the
     pooled features: a probe trained on features, put into the linear
-    protocol's recognizer (as tools/results_nwucla.py does for the partial
+    protocol's recognizer (as pstl_mm.results does for the partial
     body evaluation), predicts what it was tested with."""
     from mmaction.registry import MODELS
     init_default_scope('mmaction')
