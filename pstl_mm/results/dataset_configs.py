@@ -73,10 +73,10 @@ def find_dataset_configs(dataset: str,
                 path('linear', f'linear_{dataset}.py'))
     for config in required:
         if not osp.isfile(config):
-            known = sorted(
-                osp.basename(p)[len('linear_'):-len('.py')]
-                for p in glob.glob(path('linear', 'linear_*.py'))
-                if osp.isfile(path('pstl_' + osp.basename(p)[len('linear_'):])))
+            names = (osp.basename(p)[len('linear_'):-len('.py')]
+                     for p in glob.glob(path('linear', 'linear_*.py')))
+            known = sorted(n for n in names
+                           if osp.isfile(path(f'pstl_{n}.py')))
             raise FileNotFoundError(
                 f'dataset {dataset!r}: {config} does not exist (datasets '
                 f'with a pretraining and a linear config in {config_dir}: '

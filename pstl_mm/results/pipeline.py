@@ -254,7 +254,8 @@ class ResultsPipeline:
             with open(started) as f:
                 resume = f.read() == fp
         if not resume:
-            for old in glob.glob(self.store.path(run, '*.pth')) + glob.glob(
+            stale = glob.glob(self.store.path(run, 'epoch_*.pth'))
+            for old in stale + glob.glob(
                     self.store.path(run, 'last_checkpoint')):
                 os.remove(old)
             os.makedirs(self.store.path(run), exist_ok=True)
@@ -401,12 +402,13 @@ class ResultsPipeline:
                                               commit=record.get('commit'))
             runs.append(entry)
         clips = next((r['evaluate'] for r in runs if r.get('evaluate')), {})
+        train, test = clips.get('train_clips', '?'), clips.get('test_clips',
+                                                               '?')
         pstl = next(iter(self.configs.pretrainings))
         results = dict(
             dataset=(f'{self.options.dataset}: train split '
-                     f'{self.probe.train_split} ({clips.get("train_clips", "?")}'
-                     f' clips), test split {self.probe.test_split} '
-                     f'({clips.get("test_clips", "?")} clips)'),
+                     f'{self.probe.train_split} ({train} clips), test split '
+                     f'{self.probe.test_split} ({test} clips)'),
             unit='top-1 accuracy in percent; mean over seeds, and each run',
             pretrain_epochs=self.epochs(pstl),
             seeds=list(self.options.seeds),

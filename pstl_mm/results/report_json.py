@@ -15,7 +15,8 @@ def summary(values: Sequence[float], digits: Optional[int] = None) -> dict:
     def fmt(v):
         return round(v, 2) if digits is None else float(f'{v:.{digits}g}')
 
-    return dict(mean=fmt(float(np.mean(values))), runs=[fmt(v) for v in values])
+    return dict(mean=fmt(float(np.mean(values))),
+                runs=[fmt(v) for v in values])
 
 
 def summarise(runs: List[dict], names: Sequence[str],

@@ -11,8 +11,9 @@ SMALL = ['model.backbone.hidden_channels=8', 'model.backbone.out_channels=32']
 def test_demo_prints_bars_and_the_table_and_logs_the_rest(tmp_path):
     data = tmp_path / 'demo.pkl'
     subprocess.run([
-        sys.executable, str(REPO_ROOT / 'tools' / 'data' / 'make_demo_data.py'),
-        '--out', str(data), '--train-per-class', '2', '--test-per-class', '1'
+        sys.executable,
+        str(REPO_ROOT / 'tools' / 'data' / 'make_demo_data.py'), '--out',
+        str(data), '--train-per-class', '2', '--test-per-class', '1'
     ], check=True, capture_output=True, timeout=300)
     work_dir = tmp_path / 'work'
     proc = subprocess.run([

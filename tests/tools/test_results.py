@@ -25,8 +25,8 @@ def test_make_results_nwucla_runs_the_nw_ucla_configs():
          'STAMP=Makefile'], cwd=str(REPO_ROOT), check=True,
         capture_output=True, text=True, env={'PATH': '/usr/bin:/bin'}).stdout
     assert [word for word in out.split() if word != '\\'] == [
-        '.venv/bin/python', 'tools/results.py', '--dataset', 'nw_ucla_xview', '--src',
-        '../shared/data/nw_ucla/nw_ucla_all_sqe.tgz', '--converter',
+        '.venv/bin/python', 'tools/results.py', '--dataset', 'nw_ucla_xview',
+        '--src', '../shared/data/nw_ucla/nw_ucla_all_sqe.tgz', '--converter',
         'nw_ucla', '--json', 'docs/results_nw_ucla.json', '--logs',
         'docs/results_nw_ucla'
     ]
