@@ -102,6 +102,7 @@ class ResultsPipeline:
         if options.partial_body and self.configs.partial_body:
             self.partial = partial_body_settings(self.configs.partial_body)
         self.ann_file = options.ann_file or self.probe.ann_file
+        self.probe = replace(self.probe, ann_file=self.ann_file)
         self.work_dir = options.work_dir or osp.join(
             'work_dirs', f'results_{options.dataset}')
         self.encoders = dict(self.configs.pretrainings)

@@ -73,6 +73,7 @@ def test_the_json_holds_every_number_in_range(toy):
     assert results['probe']['batch_size'] == 16
     assert results['probe']['num_classes'] == 10
     assert results['probe']['init_std'] == 0.01
+    assert results['probe']['ann_file'] == str(toy['root'] / 'toy.pkl')
     for key in ('linear_top1', 'linear_top1_standardised', 'knn_top1',
                 'knn_top1_k1'):
         assert set(results[key]) == {'random_init', 'pstl'}, key
