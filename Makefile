@@ -32,7 +32,9 @@ NW_UCLA_SRC ?= ../shared/data/nw_ucla/nw_ucla_all_sqe.tgz
 ABLATIONS ?= 0
 
 results-nwucla: $(STAMP)
-	$(BIN)/python tools/results_nwucla.py --src $(NW_UCLA_SRC) \
+	$(BIN)/python tools/results.py --dataset nw_ucla_xview \
+		--src $(NW_UCLA_SRC) --converter nw_ucla \
+		--json docs/results_nw_ucla.json --logs docs/results_nw_ucla \
 		$(if $(filter 1,$(ABLATIONS)),--ablations)
 
 clean:

@@ -270,20 +270,6 @@ def tiny_cfg(config, ann_file, work_dir, **overrides):
 FIXTURES_DIR = Path(__file__).resolve().parent / 'fixtures'
 
 
-def load_tool(name: str):
-    """Import ``tools/<name>.py`` (``tools`` is not a package), afresh.
-
-    Returns:
-        module: The tool's module, as ``pstl_tools_<name>``.
-    """
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        f'pstl_tools_{name}', REPO_ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def load_toy():
     """Import ``tests/fixtures/pstl_compat_toy.py`` as ``pstl_compat_toy``.
 

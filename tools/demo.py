@@ -3,6 +3,8 @@
 Usage::
 
     python tools/demo.py [--work-dir work_dirs/demo] [--data PKL]
+        [--pretrain-options K=V ...] [--linear-options K=V ...]
+        [--partial-body-options K=V ...]
 
 1. writes the synthetic demo set if it is missing
    (``tools/data/make_demo_data.py``);
@@ -16,7 +18,9 @@ and ends with one table: linear top-1 and the joints-shaded and
 parts-shaded rows, pretrained beside random init. Every step runs on
 MMEngine's runner; the console shows one progress bar per stage (loss or
 accuracy in it), the full runner logs go to ``<work-dir>/demo.log`` and the
-runs' own log folders.
+runs' own log folders. The ``--*-options`` override keys of a stage's config
+(e.g. a smaller encoder for a quicker run), as ``--cfg-options`` does for
+``tools/train.py``.
 """
 import argparse
 import contextlib
@@ -34,7 +38,7 @@ os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
 with warnings.catch_warnings(record=True) as IMPORT_WARNINGS:
     warnings.simplefilter('always')
     import numpy as np  # noqa: E402
-    from mmengine.config import Config
+    from mmengine.config import Config, DictAction
     from mmengine.hooks import Hook
     from mmengine.runner import Runner
     from tqdm import tqdm
@@ -45,12 +49,22 @@ with warnings.catch_warnings(record=True) as IMPORT_WARNINGS:
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs', 'pstl', 'demo')
 DEFAULT_DATA = osp.join('data', 'demo', 'synthetic_demo.pkl')
+#: The stages' configs in ``configs/pstl/demo/``.
+STAGE_CONFIGS = {
+    'pretrain': 'demo_pstl_synthetic',
+    'linear': 'demo_linear_synthetic',
+    'partial-body': 'demo_partial_body_synthetic',
+}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'demo'))
     parser.add_argument('--data', default=DEFAULT_DATA)
+    for stage, config in STAGE_CONFIGS.items():
+        parser.add_argument(
+            f'--{stage}-options', nargs='+', action=DictAction, default={},
+            help=f'key=value pairs merged into {config}.py')
     return parser.parse_args(argv)
 
 
@@ -107,11 +121,15 @@ class Demo:
     Args:
         data (str): The synthetic set.
         work_dir (str): Where every run writes.
+        config_options (dict, optional): Config name -> keys merged into
+            that config last.
     """
 
-    def __init__(self, data: str, work_dir: str) -> None:
+    def __init__(self, data: str, work_dir: str,
+                 config_options: Optional[dict] = None) -> None:
         self.data = data
         self.work_dir = work_dir
+        self.config_options = config_options or {}
         self.console = sys.stdout
         os.makedirs(work_dir, exist_ok=True)
         self.log_path = osp.join(work_dir, 'demo.log')
@@ -144,6 +162,7 @@ class Demo:
             if cfg.get(loader):
                 cfg[loader].dataset.ann_file = self.data
         cfg.merge_from_dict(options)
+        cfg.merge_from_dict(self.config_options.get(config, {}))
         if 'runner_type' not in cfg:
             return Runner.from_cfg(cfg)
         return RUNNERS.build(cfg)
@@ -231,7 +250,10 @@ def summarise(losses: np.ndarray, epochs: int, results: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    demo = Demo(args.data, args.work_dir)
+    demo = Demo(args.data, args.work_dir, {
+        config: getattr(args, f'{stage.replace("-", "_")}_options')
+        for stage, config in STAGE_CONFIGS.items()
+    })
     with demo.logged():
         ensure_data(args.data)
     print(f'[demo] synthetic set: {args.data}; full logs: {demo.log_path}')

@@ -10,12 +10,7 @@ MMAction2's ``publish_model.py`` names files. The result loads in
 ``backbone.init_cfg = dict(type='Pretrained', checkpoint=FILE)``.
 """
 import argparse
-import hashlib
-import os
-import os.path as osp
 import sys
-
-import torch
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -30,44 +25,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def publish(in_file: str, out_file: str, config=None) -> str:
-    """Write the encoder-only file; return its final path.
-
-    Args:
-        in_file (str): A checkpoint with ``backbone.*`` weights.
-        out_file (str): Output path before the hash is added.
-        config (str, optional): Config file of the checkpoint.
-
-    Returns:
-        str: ``<out stem>-<sha256[:8]>.pth``.
-    """
-    from pstl_mm.apis.encoder import (BACKBONE_KEY, backbone_config,
-                                      encoder_state_dict,
-                                      load_checkpoint_file)
-    from pstl_mm.apis import init_encoder
-    checkpoint = load_checkpoint_file(in_file)
-    backbone = backbone_config(config, checkpoint, in_file)
-    state = encoder_state_dict(checkpoint, in_file)
-    meta = {BACKBONE_KEY: backbone, 'source': osp.basename(in_file)}
-    for key in ('epoch', 'iter', 'mmengine_version'):
-        if key in (checkpoint.get('meta') or {}):
-            meta[key] = checkpoint['meta'][key]
-    folder = osp.dirname(osp.abspath(out_file))
-    os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{osp.basename(out_file)}.tmp')
-    torch.save(dict(meta=meta, state_dict=state), tmp)
-    with open(tmp, 'rb') as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    stem = out_file[:-4] if out_file.endswith('.pth') else out_file
-    final = f'{stem}-{sha[:8]}.pth'
-    os.replace(tmp, final)
-    init_encoder(None, final)  # it must load as it is published
-    return final
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    final = publish(args.in_file, args.out_file, args.config)
+    from pstl_mm.apis import publish_encoder
+    final = publish_encoder(args.in_file, args.out_file, args.config)
     print(f'wrote {final}')
     return 0
 

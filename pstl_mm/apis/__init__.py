@@ -1,9 +1,10 @@
-"""Use a pretrained encoder without a runner: build it, get features."""
+"""Use a pretrained encoder without a runner: build it, get features,
+publish it."""
 from .encoder import init_encoder
-from .features import (build_clip_dataset, dataset_features,
-                       extract_features, pooled_features)
+from .features import build_clip_dataset, dataset_features, extract_features
+from .publish import publish_encoder
 
 __all__ = [
     'init_encoder', 'extract_features', 'build_clip_dataset',
-    'dataset_features', 'pooled_features'
+    'dataset_features', 'publish_encoder'
 ]

@@ -7,6 +7,8 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 
+from ..models.encoder_state import encoder_state_dict
+
 ConfigType = Union[str, Config, ConfigDict, dict, None]
 
 #: Key of a published encoder file holding the encoder's config.
@@ -34,33 +36,6 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
     if 'state_dict' not in checkpoint:
         checkpoint = dict(state_dict=checkpoint)
     return checkpoint
-
-
-def encoder_state_dict(checkpoint: dict, path: str = 'checkpoint') -> dict:
-    """The encoder's weights in a checkpoint, without the ``backbone.`` prefix.
-
-    Works for a pretraining or recognizer checkpoint (keys ``backbone.*``)
-    and for a published encoder file (plain keys).
-
-    Args:
-        checkpoint (dict): As :func:`load_checkpoint_file` returns it.
-        path (str): The file, for error messages.
-
-    Returns:
-        dict: Parameter and buffer name -> tensor.
-
-    Raises:
-        KeyError: The checkpoint holds no weights.
-    """
-    state = checkpoint['state_dict']
-    prefixed = {
-        key[len('backbone.'):]: value
-        for key, value in state.items() if key.startswith('backbone.')
-    }
-    found = prefixed or dict(state)
-    if not found:
-        raise KeyError(f'{path}: the checkpoint holds no weights')
-    return found
 
 
 def backbone_config(config: ConfigType, checkpoint: Optional[dict] = None,

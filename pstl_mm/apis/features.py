@@ -56,29 +56,6 @@ def _masks(joint_mask, count: int, num_joints: int) -> List:
     return list(mask)
 
 
-def pooled_features(encoder, x: torch.Tensor,
-                    joint_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """Pooled features of one batch, without gradients.
-
-    The one place where clips become features: :func:`extract_features`
-    and the models and loops that evaluate frozen features call it.
-
-    Args:
-        encoder (MaskableSTGCN): The encoder, in eval mode for features
-            that do not depend on the batch.
-        x (torch.Tensor): (N, M, T, V, C) coordinates, on the encoder's
-            device.
-        joint_mask (torch.Tensor, optional): (N, V) or (V,) bool, True =
-            joint removed from the computation.
-
-    Returns:
-        torch.Tensor: (N, C_out) features, averaged over time, kept joints
-        and persons (``encoder.forward_pooled``).
-    """
-    with torch.no_grad():
-        return encoder.forward_pooled(x, joint_mask)
-
-
 def extract_features(encoder,
                      clips: ClipsType,
                      joint_mask=None,
@@ -134,7 +111,8 @@ def extract_features(encoder,
         if joint_mask is not None:
             mask = torch.from_numpy(np.stack([masks[i] for i in chunk]))
             mask = mask.to(device)
-        feats = pooled_features(encoder, x.to(device), mask)
+        with torch.no_grad():
+            feats = encoder.forward_pooled(x.to(device), mask)
         out[chunk] = feats.float().cpu().numpy()
         if bar is not None:
             for _ in chunk:

@@ -3,8 +3,10 @@
 The linear protocol (``configs/pstl/_base_/protocols/linear.py``) trains a
 linear classifier on a frozen encoder in eval mode with unaugmented clips:
 every epoch sees the same features. :func:`train_linear_probe` trains the
-same classifier (``GCNHead``'s ``fc``: Adam lr 0.01 without weight decay,
-batch 128, reshuffled every epoch, cosine to 0 set per epoch) on those
+same classifier (``GCNHead``'s ``fc``, initialised as ``GCNHead`` is: normal
+weights of std 0.01, zero bias; Adam without weight decay, reshuffled every
+epoch, cosine to 0 set per epoch; the protocol's lr 0.01, batch 128 and 150
+epochs by default, a results run reads them from the linear config) on those
 features computed once, which is how a results run evaluates many encoders
 on a CPU. ``standardise=True`` puts a BatchNorm without affine parameters
 before the classifier (the MAE-style probe), so that encoders whose features
@@ -17,6 +19,11 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+#: Standard deviation of the classifier's initial weights (bias 0), as
+#: MMAction2's ``GCNHead`` initialises its ``fc``
+#: (``init_cfg=dict(type='Normal', layer='Linear', std=0.01)``).
+GCN_HEAD_INIT_STD = 0.01
 
 #: BatchNorm's eps when standardising. MAE's 1e-6 would leave features whose
 #: standard deviation is below about 1e-3 (those of a randomly initialised
@@ -81,7 +88,8 @@ def train_linear_probe(train_feats,
                        lr: float = 0.01,
                        batch_size: int = 128,
                        standardise: bool = False,
-                       seed: int = 0) -> LinearProbe:
+                       seed: int = 0,
+                       init_std: float = GCN_HEAD_INIT_STD) -> LinearProbe:
     """Train a :class:`LinearProbe` as the linear protocol trains its head.
 
     Args:
@@ -95,6 +103,8 @@ def train_linear_probe(train_feats,
         standardise (bool): See :class:`LinearProbe`.
         seed (int): Seeds the classifier's initialisation and the order of
             the samples (own generators; the global RNG is untouched).
+        init_std (float): Standard deviation of the initial weights (the
+            bias starts at 0), ``GCNHead``'s by default.
 
     Returns:
         LinearProbe: The trained classifier, in eval mode.
@@ -106,11 +116,10 @@ def train_linear_probe(train_feats,
     init = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):  # nn.Linear draws globally
         probe = LinearProbe(feats.shape[1], num_classes, standardise)
-    # nn.Linear's own initialisation, drawn from the probe's generator.
-    bound = 1 / math.sqrt(feats.shape[1])
+    # GCNHead's initialisation, drawn from the probe's generator.
     with torch.no_grad():
-        probe.fc.weight.uniform_(-bound, bound, generator=init)
-        probe.fc.bias.uniform_(-bound, bound, generator=init)
+        probe.fc.weight.normal_(0.0, init_std, generator=init)
+        probe.fc.bias.zero_()
     order = torch.Generator().manual_seed(seed + 1)
     optimizer = torch.optim.Adam(probe.parameters(), lr=lr, weight_decay=0.0)
     probe.train()

@@ -1,29 +1,27 @@
 """The encoder outside a runner: init_encoder, extract_features, the
 feature-extraction and publishing tools."""
 import hashlib
-import importlib.util
 import re
+import sys
 
 import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from pstl_mm.apis import extract_features, init_encoder
+from pstl_mm.apis import extract_features, init_encoder, publish_encoder
 
-from tests.conftest import (CONFIG_DIR, REPO_ROOT, build_runner, tiny_cfg,
-                       write_annotations)
+from tests.conftest import (CONFIG_DIR, REPO_ROOT, build_runner, run_command,
+                            tiny_cfg, write_annotations)
 
 CONFIG = CONFIG_DIR / 'pstl_ntu60_xsub.py'
 
 
-def _tool(name):
-    """Import ``tools/<name>.py`` (``tools`` is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        f'pstl_tools_{name}', REPO_ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _tool(name, *args):
+    """Run ``tools/<name>.py args``; its exit status and output."""
+    return run_command([sys.executable, str(REPO_ROOT / 'tools' /
+                                            f'{name}.py'), *args],
+                       timeout=300)
 
 
 @pytest.fixture(scope='module')
@@ -149,14 +147,13 @@ def test_a_clip_that_does_not_fit_is_named(pretrained):
         extract_features(encoder, [np.zeros((5, 25, 3), np.float32)])
 
 
-def test_extract_features_tool_and_tsne_of_its_file(pretrained, tmp_path,
-                                                    capsys):
+def test_extract_features_tool_and_tsne_of_its_file(pretrained, tmp_path):
     out = tmp_path / 'feats.npz'
-    status = _tool('extract_features').main([
-        pretrained['config'], pretrained['ckpt'], '--ann-file', pretrained['ann'],
-        '--split', 'xsub_val', '--out', str(out)
-    ])
-    assert status == 0
+    status, printed = _tool(
+        'extract_features', pretrained['config'], pretrained['ckpt'],
+        '--ann-file', pretrained['ann'], '--split', 'xsub_val', '--out',
+        str(out))
+    assert status == 0, printed
     saved = np.load(out)
     assert saved['features'].shape == (20, 32)
     assert len(set(saved['labels'].tolist())) == 10
@@ -174,22 +171,20 @@ def test_extract_features_tool_and_tsne_of_its_file(pretrained, tmp_path,
     assert saved['labels'].tolist() == [
         by_name[n]['label'] for n in saved['names']
     ]
-    assert 'wrote' in capsys.readouterr().out
+    assert f'wrote {out}: features (20, 32)' in printed
 
-    status = _tool('visualize').main([
-        'tsne', pretrained['config'], pretrained['ckpt'], '--features',
-        str(out),
-        '--out-dir', str(tmp_path)
-    ])
-    assert status == 0
-    assert '20 samples, 10 classes' in capsys.readouterr().out
+    status, printed = _tool('visualize', 'tsne', pretrained['config'],
+                            pretrained['ckpt'], '--features', str(out),
+                            '--out-dir', str(tmp_path))
+    assert status == 0, printed
+    assert '20 samples, 10 classes' in printed
 
 
 def test_published_encoder_loads_in_init_encoder_and_recognizer(
         pretrained, tmp_path):
     from mmaction.registry import MODELS
-    final = _tool('publish_encoder').publish(pretrained['ckpt'],
-                                            str(tmp_path / 'pstl_tiny.pth'))
+    final = publish_encoder(pretrained['ckpt'],
+                            str(tmp_path / 'pstl_tiny.pth'))
     match = re.fullmatch(r'.*/pstl_tiny-([0-9a-f]{8})\.pth', final)
     assert match
     with open(final, 'rb') as f:

@@ -18,9 +18,6 @@ tested on its own with the eager backend, and how the model fares under bf16
 autocast with CPU autocast. ``sync_bn=torch`` conversion keeps the model's
 losses, on the gather path and on the dense fallback.
 """
-import importlib.util
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -30,9 +27,10 @@ from mmengine.model import convert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from pstl_mm.engine import PortableRunner
+from pstl_mm.engine.train_command import merge_args, parse_args
 from pstl_mm.structures import batch_view
 
-from tests.conftest import (CONFIG_DIR, REPO_ROOT, build_runner, make_views,
+from tests.conftest import (CONFIG_DIR, build_runner, make_views,
                        tiny_cfg, write_annotations)
 
 CONFIG = CONFIG_DIR / 'pstl_ntu60_xsub.py'
@@ -46,33 +44,20 @@ def _scope():
     init_default_scope('mmaction')
 
 
-def _train_tool():
-    """Import ``tools/train.py`` (``tools`` is not a package)."""
-    if 'pstl_tools_train' not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            'pstl_tools_train', REPO_ROOT / 'tools' / 'train.py')
-        module = importlib.util.module_from_spec(spec)
-        sys.modules['pstl_tools_train'] = module
-        spec.loader.exec_module(module)
-    return sys.modules['pstl_tools_train']
-
-
 def _command_line_cfg(monkeypatch, config, *args) -> Config:
     """The config ``tools/train.py config *args`` would build its Runner of.
 
     Args:
-        monkeypatch: pytest's fixture (``sys.argv``, ``LOCAL_RANK``).
+        monkeypatch: pytest's fixture (``LOCAL_RANK``).
         config: The config file.
         *args (str): The command line after the config file.
 
     Returns:
         Config: The config after ``parse_args`` and ``merge_args``.
     """
-    train = _train_tool()
     monkeypatch.setenv('LOCAL_RANK', '0')
-    monkeypatch.setattr(sys, 'argv', ['train.py', str(config), *args])
-    parsed = train.parse_args()
-    return train.merge_args(Config.fromfile(parsed.config), parsed)
+    parsed = parse_args([str(config), *args])
+    return merge_args(Config.fromfile(parsed.config), parsed)
 
 
 def test_command_line_turns_the_switches_on(monkeypatch):

@@ -7,7 +7,6 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from pstl_mm.apis.features import pooled_features
 from pstl_mm.evaluation import (LinearProbe, linear_probe_top1, probe_top1,
                                 train_linear_probe)
 
@@ -118,7 +117,7 @@ def test_bad_inputs_name_the_sample():
 def test_the_probe_is_the_protocols_head_on_pooled_features():
     """GCNHead(encoder(x)) with the probe's weights equals the probe on the
     pooled features: a probe trained on features, put into the linear
-    protocol's recognizer (as tools/results_nwucla.py does for the partial
+    protocol's recognizer (as pstl_mm.results does for the partial
     body evaluation), predicts what it was tested with."""
     from mmaction.registry import MODELS
     init_default_scope('mmaction')
@@ -133,5 +132,22 @@ def test_the_probe_is_the_protocols_head_on_pooled_features():
     x = torch.randn(3, 1, 12, 20, 3)
     with torch.no_grad():
         expected = head(encoder(x))
-    torch.testing.assert_close(probe(pooled_features(encoder, x)), expected,
+        pooled = encoder.forward_pooled(x)
+    torch.testing.assert_close(probe(pooled), expected,
                                rtol=1e-5, atol=1e-5)
+
+
+def test_the_classifier_starts_as_gcn_heads():
+    """With lr 0 the probe keeps its initialisation: GCNHead's (normal
+    weights of std 0.01, zero bias), drawn from the seed alone."""
+    feats, labels = clusters(9, per_class=200, dim=64)
+    probe = train_linear_probe(feats, labels, 3, epochs=1, lr=0.0, seed=5)
+    weight = probe.fc.weight.detach()
+    assert weight.shape == (3, 64)
+    assert torch.equal(probe.fc.bias.detach(), torch.zeros(3))
+    assert abs(float(weight.std()) - 0.01) < 0.002
+    again = train_linear_probe(feats, labels, 3, epochs=1, lr=0.0, seed=5)
+    assert torch.equal(again.fc.weight, probe.fc.weight)
+    wide = train_linear_probe(feats, labels, 3, epochs=1, lr=0.0, seed=5,
+                              init_std=0.1)
+    torch.testing.assert_close(wide.fc.weight, 10 * weight)

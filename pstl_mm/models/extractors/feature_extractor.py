@@ -6,8 +6,7 @@ from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 from mmengine.model import BaseModel
 
-from ...apis.encoder import encoder_state_dict
-from ...apis.features import pooled_features
+from ..encoder_state import encoder_state_dict
 
 
 @MODELS.register_module()
@@ -15,9 +14,8 @@ class FeatureExtractor(BaseModel):
     """The pooled features of an encoder, for evaluations without training.
 
     ``mode='tensor'`` returns the (N, C_out) features of
-    ``backbone.forward_pooled`` (through
-    :func:`~pstl_mm.apis.pooled_features`, averaged over time, joints and
-    persons); ``mode='predict'`` stores each sample's (C_out,) features in
+    ``backbone.forward_pooled`` (averaged over time, joints and persons,
+    without gradients); ``mode='predict'`` stores each sample's (C_out,) features in
     its data sample as ``pooled_features``. There is no loss: the model is for
     ``tools/test.py`` (e.g. :class:`~pstl_mm.engine.KNNTestLoop`).
 
@@ -55,11 +53,12 @@ class FeatureExtractor(BaseModel):
         Returns:
             torch.Tensor: (N, C_out) features, without gradients.
         """
-        if inputs.dim() == 6:
-            n, clips = inputs.shape[:2]
-            feats = pooled_features(self.backbone, inputs.flatten(0, 1))
-            return feats.view(n, clips, -1).mean(dim=1)
-        return pooled_features(self.backbone, inputs)
+        with torch.no_grad():
+            if inputs.dim() == 6:
+                n, clips = inputs.shape[:2]
+                feats = self.backbone.forward_pooled(inputs.flatten(0, 1))
+                return feats.view(n, clips, -1).mean(dim=1)
+            return self.backbone.forward_pooled(inputs)
 
     def forward(self,
                 inputs: torch.Tensor,

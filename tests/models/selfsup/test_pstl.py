@@ -201,29 +201,3 @@ def test_views_are_keyed_by_sample_and_epoch(fixture_pkl):
     c = second[5]['inputs']
     assert not torch.equal(a['anchor']['keypoint'], c['anchor']['keypoint'])
     hub.update_info('epoch', 0)
-
-
-def test_train_command_line_seed_flags_take_effect():
-    import importlib.util
-
-    from tests.conftest import REPO_ROOT
-    spec = importlib.util.spec_from_file_location(
-        'pstl_tools_train', REPO_ROOT / 'tools' / 'train.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    config = str(CONFIG_DIR / 'pstl_ntu60_xsub.py')
-    for argv, expected in (
-        ([], dict(seed=1, diff_rank_seed=False, deterministic=False)),
-        (['--seed', '7'], dict(seed=7, diff_rank_seed=False,
-                               deterministic=False)),
-        (['--seed', '3', '--diff-rank-seed', '--deterministic'],
-         dict(seed=3, diff_rank_seed=True, deterministic=True)),
-    ):
-        import sys
-        saved, sys.argv = sys.argv, ['train.py', config] + argv
-        try:
-            args = tool.parse_args()
-        finally:
-            sys.argv = saved
-        cfg = tool.merge_args(Config.fromfile(config), args)
-        assert cfg.randomness == expected, argv

@@ -1,0 +1,53 @@
+"""What a step's fingerprint depends on."""
+import re
+
+from pstl_mm.results.fingerprint import (config_text, environment,
+                                         file_sha256, fingerprint, git_commit,
+                                         resolved_config, source_hash)
+
+from tests.conftest import CONFIG_DIR, REPO_ROOT
+
+CONFIG = str(CONFIG_DIR / 'demo' / 'demo_pstl_synthetic.py')
+
+
+def test_fingerprint_is_canonical_and_tells_parts_apart():
+    one = fingerprint(dict(seed=0, config='a', environment=dict(x=1, y=2)))
+    assert re.fullmatch(r'[0-9a-f]{64}', one)
+    assert one == fingerprint(dict(environment=dict(y=2, x=1), config='a',
+                                   seed=0))
+    assert one != fingerprint(dict(seed=1, config='a',
+                                   environment=dict(x=1, y=2)))
+    assert one != fingerprint(dict(seed=0, config='a',
+                                   environment=dict(x=1, y=3)))
+
+
+def test_the_resolved_config_holds_the_options():
+    plain = config_text(resolved_config(CONFIG))
+    assert plain == config_text(resolved_config(CONFIG))
+    assert plain != config_text(resolved_config(
+        CONFIG, {'train_cfg.max_epochs': 1}))
+    assert '"max_epochs": 5' in plain
+
+
+def test_file_and_source_hashes(tmp_path):
+    path = tmp_path / 'a.pkl'
+    path.write_bytes(b'abc')
+    assert file_sha256(str(path)) == ('ba7816bf8f01cfea414140de5dae2223b00361'
+                                      'a396177a9cb410ff61f20015ad')
+    path.write_bytes(b'abcd')  # another size: hashed again
+    assert file_sha256(str(path)).startswith('88d4266f')
+    package = tmp_path / 'pkg'
+    package.mkdir()
+    (package / 'a.py').write_text('x = 1\n')
+    first = source_hash(str(package))
+    (package / 'notes.txt').write_text('not a source')
+    assert source_hash(str(package)) == first
+    (package / 'a.py').write_text('x = 2\n')
+    assert source_hash(str(package)) != first
+
+
+def test_environment_and_commit():
+    env = environment()
+    assert set(env) == {'torch', 'mmengine', 'mmaction', 'torch_threads'}
+    assert env['torch_threads'] >= 1
+    assert re.fullmatch(r'[0-9a-f]{40}(\+dirty)?', git_commit(str(REPO_ROOT)))

@@ -1,0 +1,44 @@
+"""The tables and the markers they go between."""
+from pstl_mm.results import tables, write_between_markers
+
+
+def test_tables_put_between_the_markers(tmp_path):
+    path = tmp_path / 'r.md'
+    write_between_markers(str(path), 'first', 'ds')
+    assert path.read_text() == '<!-- ds:begin -->\nfirst\n<!-- ds:end -->\n'
+    path.write_text('a\n' + path.read_text() + 'b\n')
+    write_between_markers(str(path), 'second', 'ds')
+    assert path.read_text() == ('a\n<!-- ds:begin -->\nsecond\n'
+                                '<!-- ds:end -->\nb\n')
+    write_between_markers(str(path), 'other', 'ds2')
+    assert path.read_text().endswith('b\n\n<!-- ds2:begin -->\nother\n'
+                                     '<!-- ds2:end -->\n')
+
+
+def test_tables_of_known_results():
+    one = dict(mean=50.0, runs=[40.0, 60.0])
+    results = dict(
+        pretrain_epochs=20, seeds=[0, 1], machine='m', knn_ks=[1, 20],
+        linear_top1=dict(pstl=one), linear_top1_standardised=dict(pstl=one),
+        knn_top1=dict(pstl=one), knn_top1_k1={},
+        feature_std=dict(pstl=dict(mean=0.25, runs=[0.25])),
+        class_variance_share={}, pretrain_minutes=dict(pstl=3.5),
+        partial_body=dict(modes=['drop'], repeats=3, num_joints=20,
+                          num_parts=5),
+        partial_body_drop=dict(pstl=dict(joints={
+            '0': dict(mean=50.0, runs=[50.0]),
+            '2': dict(mean=41.25, runs=[41.25])}))
+    )
+    text = tables(results, dict(random_init='Random', pstl='PSTL'))
+    assert text.splitlines() == [
+        'Pretraining: 20 epochs, seeds 0, 1; top-1 in %, mean over seeds '
+        '(each seed in brackets). Machine: m.', '',
+        '| Encoder | Linear | Linear, standardised features | kNN k=20 | '
+        'kNN k=1 | Feature std | Class share of variance | '
+        'Pretraining (min) |', '|---|---|---|---|---|---|---|---|',
+        '| PSTL | 50.0 (40.0 / 60.0) | 50.0 (40.0 / 60.0) | '
+        '50.0 (40.0 / 60.0) | – | 0.25 | – | 3.5 |', '',
+        'Partial body, drop mode, linear classifier: Joints removed (of '
+        '20), top-1 in % (3 draws per level and seed)', '',
+        '| Encoder | 0 | 2 |', '|---|---|---|', '| PSTL | 50.0 | 41.2 |'
+    ]

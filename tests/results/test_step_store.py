@@ -1,0 +1,27 @@
+"""A stored step counts only for the fingerprint it was computed with."""
+import json
+
+from pstl_mm.results import StepStore
+
+
+def test_an_unchanged_fingerprint_is_reused_a_changed_one_reruns(tmp_path):
+    store = StepStore(str(tmp_path), commit='abc')
+    calls = []
+
+    def compute(value):
+        return lambda: calls.append(value) or dict(top1=value)
+
+    assert store.cached('run', 'evaluate', 'fp1', compute(1)) == dict(top1=1)
+    assert store.cached('run', 'evaluate', 'fp1', compute(2)) == dict(top1=1)
+    assert calls == [1]
+    assert store.cached('run', 'evaluate', 'fp2', compute(3)) == dict(top1=3)
+    assert calls == [1, 3]
+    assert store.load('run', 'evaluate', 'fp1') is None
+    saved = json.loads((tmp_path / 'run' / 'evaluate.json').read_text())
+    assert saved == dict(fingerprint='fp2', commit='abc', result=dict(top1=3))
+
+
+def test_nothing_stored_is_nothing_loaded(tmp_path):
+    store = StepStore(str(tmp_path))
+    assert store.load('run', 'pretrain', 'fp') is None
+    assert store.record('run', 'pretrain') is None

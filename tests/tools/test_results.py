@@ -1,0 +1,32 @@
+"""``tools/results.py`` on the command line and ``make results-nwucla``."""
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT, run_command
+
+TOOL = str(REPO_ROOT / 'tools' / 'results.py')
+
+
+def test_an_unknown_dataset_names_the_config_and_the_known_ones(tmp_path):
+    status, out = run_command([
+        sys.executable, TOOL, '--dataset', 'nope', '--work-dir',
+        str(tmp_path)
+    ], timeout=300, cwd=str(REPO_ROOT))
+    assert status == 2, out
+    assert "error: dataset 'nope': configs/pstl/pstl_nope.py does not " \
+        'exist' in out
+    assert 'nw_ucla_xview' in out and 'ntu60_xsub' in out
+    assert not list(tmp_path.iterdir())
+
+
+def test_make_results_nwucla_runs_the_nw_ucla_configs():
+    out = subprocess.run(
+        ['make', '-n', '--no-print-directory', 'results-nwucla',
+         'STAMP=Makefile'], cwd=str(REPO_ROOT), check=True,
+        capture_output=True, text=True, env={'PATH': '/usr/bin:/bin'}).stdout
+    assert [word for word in out.split() if word != '\\'] == [
+        '.venv/bin/python', 'tools/results.py', '--dataset', 'nw_ucla_xview',
+        '--src', '../shared/data/nw_ucla/nw_ucla_all_sqe.tgz', '--converter',
+        'nw_ucla', '--json', 'docs/results_nw_ucla.json', '--logs',
+        'docs/results_nw_ucla'
+    ]
