@@ -38,6 +38,8 @@ os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from pstl_mm.skeleton import CLIP_LENGTH  # noqa: E402
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'pstl', 'pstl_ntu60_xsub.py')
 
@@ -76,8 +78,8 @@ def _step_inputs(n: int, m: int, mask_kind, seed: int = 0) -> dict:
     ``ViewsDataPreprocessor`` gives them (``pstl_mm.structures``)."""
     g = torch.Generator().manual_seed(seed)
     views = dict(
-        anchor=torch.randn(n, m, 50, 25, 3, generator=g),
-        spatial=torch.randn(n, m, 50, 25, 3, generator=g),
+        anchor=torch.randn(n, m, CLIP_LENGTH, 25, 3, generator=g),
+        spatial=torch.randn(n, m, CLIP_LENGTH, 25, 3, generator=g),
         temporal=torch.randn(n, m, 30, 25, 3, generator=g))
     if mask_kind is None:
         return views
@@ -87,11 +89,7 @@ def _step_inputs(n: int, m: int, mask_kind, seed: int = 0) -> dict:
         row = 0 if mask_kind == 'shared' else i
         mask[i, torch.randperm(
             25, generator=torch.Generator().manual_seed(row))[:count]] = True
-    try:
-        from pstl_mm.structures import batch_view
-    except ImportError:  # a --baseline tree older than pstl_mm.structures
-        views['spatial_joint_mask'] = mask  # took the mask as a flat entry
-        return views
+    from pstl_mm.structures import batch_view
     views['spatial'] = batch_view(views['spatial'], mask)
     return views
 
@@ -252,7 +250,8 @@ def pipeline_command(args) -> int:
         dataset[0]  # fills the transforms' caches
         (plain_cpu, plain_wall), (full_cpu, full_wall) = (rates(plain),
                                                           rates(dataset))
-    print(f'data pipeline, {len(anns)} clips (2, 50, 25, 3): one process, '
+    print(f'data pipeline, {len(anns)} clips (2, {CLIP_LENGTH}, 25, 3): '
+          'one process, '
           f'{torch.get_num_threads()} torch thread, samples per CPU second '
           f'(= per core; wall clock in brackets), median of {args.repeats} '
           'passes')
@@ -271,15 +270,16 @@ def memory_command(args) -> int:
     if path is None:
         tmp = tempfile.mkdtemp()
         path = osp.join(tmp, 'train_data_joint.npy')
-        per_sample = 3 * 50 * 25 * 2 * 4
+        per_sample = 3 * CLIP_LENGTH * 25 * 2 * 4
         count = int(args.size_gb * 2**30 / per_sample)
         data = np.lib.format.open_memmap(
-            path, mode='w+', dtype=np.float32, shape=(count, 3, 50, 25, 2))
+            path, mode='w+', dtype=np.float32,
+            shape=(count, 3, CLIP_LENGTH, 25, 2))
         g = np.random.default_rng(0)
         for start in range(0, count, 4096):
             stop = min(count, start + 4096)
             data[start:stop] = g.standard_normal(
-                (stop - start, 3, 50, 25, 2), dtype=np.float32)
+                (stop - start, 3, CLIP_LENGTH, 25, 2), dtype=np.float32)
         data.flush()
         del data
         with open(osp.join(tmp, 'train_label.pkl'), 'wb') as f:

@@ -97,8 +97,8 @@ class PartialBodyTestLoop(TestLoop):
         if not self.occlusions:
             raise ValueError(
                 'PartialBodyTestLoop: the test pipeline has no '
-                'PartialBodyOcclusion; add dict(type="PartialBodyOcclusion", '
-                'layout=...) before FormatGCNInput')
+                'PartialBodyOcclusion; add dict(type="PartialBodyOcclusion") '
+                'before FormatGCNInput')
         if getattr(self.dataloader, 'persistent_workers', False) and \
                 self.dataloader.num_workers > 0:
             raise ValueError(
@@ -107,11 +107,13 @@ class PartialBodyTestLoop(TestLoop):
                 'first occlusion setting; set persistent_workers=False')
         self.metrics = PartialBodyMetric.find_in(self.evaluator,
                                                  'PartialBodyTestLoop')
-        # Fail now, not after hours of testing, on a level the layout
-        # cannot take (e.g. all 5 parts).
+        # Fail now, not after hours of testing, on a level the dataset's
+        # layout cannot take (e.g. all 5 parts).
+        layout = getattr(self.dataloader.dataset, 'layout', None)
+        layout = getattr(layout, 'name', layout)
         for mode, kind, level, repeat in self.settings():
             for occlusion in self.occlusions:
-                occlusion.check_setting(kind, level, mode, repeat)
+                occlusion.check_setting(kind, level, mode, repeat, layout)
 
     @staticmethod
     def _check_levels(name: str, levels: Sequence[int]) -> Tuple[int, ...]:

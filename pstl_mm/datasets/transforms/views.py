@@ -6,6 +6,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform, Compose
 
+from ...skeleton import CLIP_LENGTH
 from ...structures import JOINT_MASK, KEYPOINT
 from .seeded import (CallGroups, KeyedGenerator, SeededTransform,
                      _current_epoch)
@@ -90,13 +91,13 @@ class MultiView(BaseTransform):
             :class:`SeededTransform`).
         num_frames (int, optional): Frames T every sample must have (the
             paper's and the converters' 50); ``None`` accepts any length.
-            Defaults to 50.
+            Defaults to :data:`pstl_mm.skeleton.CLIP_LENGTH` (50).
     """
 
     def __init__(self,
                  views: Dict[str, List[dict]],
                  share_batch: int = 0,
-                 num_frames: Optional[int] = 50) -> None:
+                 num_frames: Optional[int] = CLIP_LENGTH) -> None:
         if not views:
             raise ValueError('MultiView needs at least one view')
         if share_batch < 0:
