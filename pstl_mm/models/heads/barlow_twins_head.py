@@ -123,7 +123,15 @@ class BarlowTwinsHead(BaseModule):
             z2 (torch.Tensor): (N_local, D) embeddings of view 2.
 
         Returns:
-            torch.Tensor: scalar loss.
+            torch.Tensor: scalar float32 loss (float64 for float64 inputs).
+
+        Under autocast (bf16 or fp16) the standardisation, the
+        cross-correlation and the loss run in float32 on the upcast
+        embeddings, with autocast off: a bf16 (D, D) product over the batch
+        would be ~1e-3 off the exact loss and ~1e-2 off its gradient.
         """
-        c = self.cross_correlation(z1, z2)
-        return self.loss_weight * _RedundancyReduction.apply(c, self.lambd)
+        dtype = torch.promote_types(z1.dtype, torch.float32)
+        with torch.autocast(z1.device.type, enabled=False):
+            c = self.cross_correlation(z1.to(dtype), z2.to(dtype))
+            return self.loss_weight * _RedundancyReduction.apply(
+                c, self.lambd)

@@ -198,3 +198,47 @@ def test_two_ranks_equal_one_rank_on_the_global_batch(tmp_path):
     torch.testing.assert_close(two['bias_grad'], one['bias_grad'],
                                rtol=1e-4, atol=1e-6)
     assert one['grad'].abs().max() > 0
+
+
+def _relative_error(got: torch.Tensor, exact: torch.Tensor) -> float:
+    return ((got.double() - exact).norm() / exact.norm()).item()
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_loss_and_gradient_stay_float32_under_autocast(dtype):
+    """On the same low-precision projector outputs, the loss and dL/dz under
+    autocast are those of float64 to 1e-4 (relative norm of the
+    difference): the head's statistics, cross-correlation and loss run in
+    float32 (in low precision they were 1.4e-3 and 1.2e-2 off in bf16)."""
+    g = torch.Generator().manual_seed(0)
+    n, d = 64, 2048
+    z1 = torch.randn(n, d, generator=g) * 3 + 1
+    z2 = z1 + 0.5 * torch.randn(n, d, generator=g)
+    z1, z2 = z1.to(dtype), z2.to(dtype)  # what the projector hands over
+    head = BarlowTwinsHead(lambd=5e-3)
+
+    exact = [z.double().requires_grad_() for z in (z1, z2)]
+    loss64 = head.loss(*exact)
+    loss64.backward()
+    # float32 copies of the same values, so that dL/dz is read before it
+    # is rounded to the projector's dtype. Forward under autocast, backward
+    # after it, as MMEngine's AmpOptimWrapper runs them.
+    low = [z.float().requires_grad_() for z in (z1, z2)]
+    with torch.autocast('cpu', dtype=dtype):
+        loss = head.loss(*low)
+        on_low = head.loss(z1, z2)  # the low-precision tensors themselves
+    assert loss.dtype == torch.float32
+    loss.backward()
+    assert on_low.dtype == torch.float32
+    assert _relative_error(loss, loss64.detach()) <= 1e-4
+    assert _relative_error(on_low, loss64.detach()) <= 1e-4
+    for got, ref in zip(low, exact):
+        assert _relative_error(got.grad, ref.grad) <= 1e-4
+    # The control: the same product in the autocast dtype misses the bound.
+    z1n = (z1.float() - z1.float().mean(0)) / z1.float().std(0, False)
+    z2n = (z2.float() - z2.float().mean(0)) / z2.float().std(0, False)
+    with torch.autocast('cpu', dtype=dtype):
+        c_low = z1n.T @ z2n / n
+    assert c_low.dtype == dtype
+    c64 = head.cross_correlation(*(z.detach() for z in exact))
+    assert _relative_error(c_low, c64) > 1e-4
