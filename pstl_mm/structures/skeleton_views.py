@@ -17,9 +17,8 @@ A set of views is a dict view name -> view; a bare tensor stands for a view
 without a mask. :func:`check_views` reads a set of views and refuses other
 forms (e.g. the masks as entries of their own) with the offending key named.
 """
-import functools
 import inspect
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -170,10 +169,18 @@ def batch_joint_masks(masks: Sequence,
     return {JOINT_MASK: joint_mask, KEPT_JOINTS: kept}
 
 
-@functools.lru_cache(maxsize=None)
+_SIGNATURES: Dict[Tuple[type, str], frozenset] = {}
+
+
+@torch.compiler.assume_constant_result
 def _takes(cls: type, method: str, argument: str) -> bool:
-    """Whether ``cls.<method>`` names ``argument`` (once per class)."""
-    return argument in inspect.signature(getattr(cls, method)).parameters
+    """Whether ``cls.<method>`` names ``argument`` (read once per class; a
+    constant of the class to ``torch.compile``)."""
+    key = (cls, method)
+    if key not in _SIGNATURES:
+        _SIGNATURES[key] = frozenset(
+            inspect.signature(getattr(cls, method)).parameters)
+    return argument in _SIGNATURES[key]
 
 
 def mask_arguments(module, method: str, view: Dict,

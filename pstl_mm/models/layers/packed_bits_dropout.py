@@ -13,7 +13,8 @@ class _MaskedScale(torch.autograd.Function):
         ctx.scale = scale
         if inplace:
             ctx.mark_dirty(x)
-            return x.mul_(keep).mul_(scale)
+            x.mul_(keep).mul_(scale)
+            return x  # the dirty input itself, as torch.compile requires
         return x.mul(keep).mul_(scale)
 
     @staticmethod
