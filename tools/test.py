@@ -8,10 +8,12 @@ import os.path as osp
 os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
 
 import torch  # noqa: E402
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import pstl_mm  # noqa: F401
+from pstl_mm.engine.train_command import (add_cfg_options,
+                                          parse_with_launcher)
 
 from mmaction.registry import RUNNERS
 
@@ -31,16 +33,7 @@ def parse_args():
         '--dump',
         type=str,
         help='dump predictions to a pickle file for offline evaluation')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
-        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
-        'Note that the quotation marks are necessary and that no white space '
-        'is allowed.')
+    add_cfg_options(parser)
     parser.add_argument(
         '--show-dir',
         help='directory where the visualization images will be saved.')
@@ -58,16 +51,7 @@ def parse_args():
         type=float,
         default=2,
         help='display time of every window. (second)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_with_launcher(parser)
 
 
 def merge_args(cfg, args):
