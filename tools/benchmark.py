@@ -31,14 +31,10 @@ import sys
 import tempfile
 import time
 
-# Large tensors on transparent huge pages: torch reads this at its first
-# allocation, so before it is imported (see pstl_mm.engine.hooks.HeapTrimHook).
-os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from pstl_mm.skeleton import CLIP_LENGTH  # noqa: E402
+from pstl_mm.skeleton import CLIP_LENGTH
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'pstl', 'pstl_ntu60_xsub.py')

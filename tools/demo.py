@@ -30,10 +30,6 @@ import sys
 import warnings
 from typing import Optional, Tuple
 
-# Large tensors on transparent huge pages: torch reads this at its first
-# allocation, so before it is imported (see pstl_mm.engine.hooks.HeapTrimHook).
-os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
-
 # The stack's import-time warnings go to the log, not the console.
 with warnings.catch_warnings(record=True) as IMPORT_WARNINGS:
     warnings.simplefilter('always')

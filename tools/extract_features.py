@@ -14,7 +14,6 @@ import os
 import os.path as osp
 import sys
 
-os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
 
 import numpy as np  # noqa: E402
 

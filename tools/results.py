@@ -17,12 +17,10 @@ the tables between ``<!-- MARKER:begin -->`` and ``<!-- MARKER:end -->`` of
 ``--markdown`` are rewritten, and the runs' logs copied to ``--logs``.
 """
 import argparse
-import os
 import os.path as osp
 import shlex
 import sys
 
-os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 

@@ -1,13 +1,8 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import argparse
-import os
 import os.path as osp
 
-# Large tensors on transparent huge pages: torch reads this at its first
-# allocation, so before it is imported (see pstl_mm.engine.hooks.HeapTrimHook).
-os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
-
-import torch  # noqa: E402
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 

@@ -1,11 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-import os
-
-# Large tensors on transparent huge pages: torch reads this at its first
-# allocation, so before it is imported (see pstl_mm.engine.hooks.HeapTrimHook).
-os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
-
-import torch  # noqa: E402
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 

@@ -1,7 +1,9 @@
 """HeapTrimHook: freed tensor memory leaves the process."""
+import os
 import subprocess
 import sys
 
+import pytest
 from mmengine.config import Config
 
 from tests.conftest import REPO_ROOT
@@ -51,3 +53,56 @@ def test_every_config_of_the_package_runs_the_hook():
         cfg = Config.fromfile(REPO_ROOT / 'configs' / 'pstl' / name)
         types = [h['type'] for h in cfg.get('custom_hooks', [])]
         assert 'HeapTrimHook' in types, name
+
+
+HUGE_PAGES_PROBE = r'''
+import sys
+import types
+import torch
+if sys.argv[1] == 'allocated-first':
+    early = torch.ones(2**21)  # 8 MB before the package: torch reads the
+    # environment at this allocation, without the package's setting
+import pytest
+from mmengine.config import Config
+cfg = Config.fromfile(sys.argv[2])  # its custom_imports import pstl_mm
+from pstl_mm.engine.hooks import HeapTrimHook
+from pstl_mm.engine.hooks.heap_trim_hook import large_tensors_on_huge_pages
+warnings = []
+logger = types.SimpleNamespace(info=print, warning=warnings.append)
+HeapTrimHook().before_run(types.SimpleNamespace(logger=logger))
+print(large_tensors_on_huge_pages(), len(warnings))
+print(*warnings)
+'''
+
+
+def _system_huge_pages() -> bool:
+    try:
+        with open('/sys/kernel/mm/transparent_hugepage/enabled') as f:
+            return '[never]' not in f.read()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize('order', ['config-first', 'allocated-first'])
+def test_huge_pages_however_the_run_is_built(order):
+    """A config read with mmengine's own ``Config.fromfile`` (as
+    ``Runner.from_cfg`` and ``RUNNERS.build`` users do) imports the package,
+    which sets ``THP_MEM_ALLOC_ENABLE``: large tensors go on huge pages and
+    the hook is silent. A process that allocated a large tensor before the
+    package was imported gets one warning line with the fix."""
+    if not _system_huge_pages():
+        pytest.skip('transparent huge pages are off on this system')
+    env = {k: v for k, v in os.environ.items()
+           if k != 'THP_MEM_ALLOC_ENABLE'}
+    out = subprocess.run(
+        [sys.executable, '-c', HUGE_PAGES_PROBE, order,
+         str(REPO_ROOT / 'configs' / 'pstl' / 'pstl_ntu60_xsub.py')],
+        check=True, capture_output=True, text=True, cwd=REPO_ROOT, env=env)
+    lines = out.stdout.splitlines()
+    if order == 'config-first':
+        assert lines[0] == 'True 0', out.stdout
+    else:
+        assert lines[0] == 'False 1', out.stdout
+        assert lines[1].startswith('HeapTrimHook: large tensors are not on '
+                                   'transparent huge pages')
+        assert 'export THP_MEM_ALLOC_ENABLE=1' in lines[1]
