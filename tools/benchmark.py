@@ -160,6 +160,42 @@ def _run_worker(repo: str, variant: str, args) -> dict:
                        f'{proc.stderr[-3000:]}')
 
 
+def _authors_python(args, tmp: str) -> str:
+    """A Python with what the authors' code needs: ``--authors-python``, or
+    a virtual environment made in ``tmp`` (torch as pinned here, sacred,
+    einops, tqdm)."""
+    import subprocess
+    if args.authors_python:
+        return args.authors_python
+    venv = osp.join(tmp, 'venv')
+    subprocess.run([sys.executable, '-m', 'venv', venv], check=True)
+    python = osp.join(venv, 'bin', 'python')
+    subprocess.run([python, '-m', 'pip', 'install', '-q',
+                    f'torch=={torch.__version__.split("+")[0]}', 'sacred',
+                    'tqdm', 'einops', 'numpy', 'setuptools<81'], check=True)
+    return python
+
+
+def _run_authors(tree: str, python: str, args) -> dict:
+    """The authors' pretraining step (``official_step.py`` beside their
+    tree, copied to ``tree``) in a fresh process of its own environment."""
+    import re
+    import subprocess
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('THP_MEM_ALLOC_ENABLE', 'PYTHONPATH')}
+    proc = subprocess.run(
+        [python, 'time_step.py', '--batch', str(args.batch), '--threads',
+         str(torch.get_num_threads()), '--steps', str(args.iters),
+         '--warmup', '1'], cwd=tree, env=env, capture_output=True, text=True)
+    match = re.search(r'median ([\d.]+) s/step.*peak_rss_mb (\d+)',
+                      proc.stdout)
+    if match is None:
+        raise RuntimeError('the authors\' step failed:\n'
+                           f'{proc.stdout[-2000:]}{proc.stderr[-3000:]}')
+    return dict(seconds=float(match.group(1)),
+                peak_mb=float(match.group(2)))
+
+
 def step_command(args) -> int:
     """Time pretraining steps per variant, each in its own process.
 
@@ -167,45 +203,85 @@ def step_command(args) -> int:
     earlier commit) the same variants of that tree run alternately with
     this one, and ratios are taken against it.
     """
+    import shutil
     trees = [('current', REPO)]
     if args.baseline:
         trees.insert(0, ('baseline', osp.abspath(args.baseline)))
+    tmp = tempfile.mkdtemp(prefix='pstl_benchmark_')
+    if args.authors:
+        # Their tree and driver in a temporary folder, never in ours.
+        authors = osp.join(tmp, 'tree')
+        shutil.copytree(osp.join(args.authors, 'pstl_official'), authors)
+        shutil.copy(osp.join(args.authors, 'official_step.py'),
+                    osp.join(authors, 'time_step.py'))
+        python = _authors_python(args, tmp)
+        trees.insert(0, ('authors', authors))
     results = {}
+    try:
+        _alternate(trees, args, results, python if args.authors else None)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _print_step_table(trees, args, results)
+    return 0
+
+
+def _alternate(trees, args, results, authors_python) -> None:
+    """Run every (repeat, variant, tree) in turn, each in its own process;
+    the authors' step (their CSM shared by the batch) runs once per repeat,
+    before the variants."""
     for _ in range(args.repeats):
+        if authors_python is not None:
+            res = _run_authors(trees[0][1], authors_python, args)
+            results.setdefault(('authors', 'authors'), []).append(res)
+            print(f'  .. {"authors":<10} {"authors":<8} '
+                  f'{res["seconds"]:7.2f} s/step '
+                  f'{res["peak_mb"]:8.0f} MB peak', flush=True)
         for variant in args.variants:
             for tree, repo in trees:
-                if tree == 'baseline' and STEP_VARIANTS[variant][1]:
+                if tree == 'authors' or (tree == 'baseline'
+                                         and STEP_VARIANTS[variant][1]):
                     continue  # the baseline has no mask_path option
                 res = _run_worker(repo, variant, args)
                 results.setdefault((variant, tree), []).append(res)
                 print(f'  .. {variant:<10} {tree:<8} '
                       f'{res["seconds"]:7.2f} s/step '
                       f'{res["peak_mb"]:8.0f} MB peak', flush=True)
+
+
+def _print_step_table(trees, args, results) -> None:
+    """Medians (min-max) per row, ratios against the authors' step, else
+    the baseline's same variant, else the plain step."""
+    ref_name = ('authors' if args.authors else
+                'baseline' if args.baseline else 'plain')
     print(f'\npretraining step, batch {args.batch}, {args.num_person} '
-          f'person(s), {torch.get_num_threads()} threads, median of '
-          f'{args.iters} steps after a warm-up, one process per row and '
-          f'repeat, {args.repeats} alternating repeat(s)')
-    head = (f'| variant | tree | s/step | samples/s | peak resident MB | '
-            f'samples/s vs {"baseline" if args.baseline else "plain"} | '
-            f'peak vs {"baseline" if args.baseline else "plain"} |')
-    print(head)
+          f'person(s), {torch.get_num_threads()} threads, median (min-max) '
+          f'of {args.iters} steps after a warm-up per process, one process '
+          f'per row and repeat, {args.repeats} alternating repeat(s)')
+    print(f'| variant | tree | s/step | samples/s | peak resident MB | '
+          f'samples/s vs {ref_name} | peak vs {ref_name} |')
     print('|' + '---|' * 7)
-    for variant in args.variants:
-        for tree, _ in trees:
-            runs = results.get((variant, tree))
-            if not runs:
-                continue
-            sec = float(np.median([r['seconds'] for r in runs]))
-            peak = float(np.median([r['peak_mb'] for r in runs]))
-            ref_key = (variant, 'baseline') if args.baseline else (
-                'plain', 'current')
-            ref = results.get(ref_key) or results.get((variant, tree))
-            ref_sec = float(np.median([r['seconds'] for r in ref]))
-            ref_peak = float(np.median([r['peak_mb'] for r in ref]))
-            print(f'| {variant} ({STEP_VARIANTS[variant][2]}) | {tree} | '
-                  f'{sec:.2f} | {args.batch / sec:.2f} | {peak:.0f} | '
-                  f'x{ref_sec / sec:.2f} | x{peak / ref_peak:.2f} |')
-    return 0
+    rows = [('authors', 'authors')] if args.authors else []
+    rows += [(v, t) for v in args.variants for t, _ in trees
+             if t != 'authors']
+    for variant, tree in rows:
+        runs = results.get((variant, tree))
+        if not runs:
+            continue
+        secs = [r['seconds'] for r in runs]
+        sec = float(np.median(secs))
+        peak = float(np.median([r['peak_mb'] for r in runs]))
+        ref_key = (('authors', 'authors') if args.authors else
+                   (variant, 'baseline') if args.baseline else
+                   ('plain', 'current'))
+        ref = results.get(ref_key) or runs
+        ref_sec = float(np.median([r['seconds'] for r in ref]))
+        ref_peak = float(np.median([r['peak_mb'] for r in ref]))
+        label = ('authors (their CSM: one mask per batch)'
+                 if variant == 'authors' else
+                 f'{variant} ({STEP_VARIANTS[variant][2]})')
+        print(f'| {label} | {tree} | {sec:.2f} ({min(secs):.2f}-'
+              f'{max(secs):.2f}) | {args.batch / sec:.2f} | {peak:.0f} | '
+              f'x{ref_sec / sec:.2f} | x{peak / ref_peak:.2f} |')
 
 
 def pipeline_command(args) -> int:
@@ -317,6 +393,14 @@ def main(argv=None) -> int:
     step.add_argument('--variants', nargs='+', choices=list(STEP_VARIANTS),
                       default=list(STEP_VARIANTS))
     step.add_argument('--baseline', help='another checkout to compare with')
+    step.add_argument('--authors', help='the folder holding the authors\' '
+                      'code (pstl_official/) and official_step.py, e.g. '
+                      '../shared/reference: their step runs too, and ratios '
+                      'are taken against it')
+    step.add_argument('--authors-python', help='a Python with torch, '
+                      'sacred, einops and tqdm for the authors\' step '
+                      '(default: a virtual environment made in a temporary '
+                      'folder)')
     step.set_defaults(func=step_command)
     worker = commands.add_parser('step-worker')
     worker.add_argument('--repo', default=REPO)
