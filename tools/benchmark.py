@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
 
 from pstl_mm.skeleton import CLIP_LENGTH
 
@@ -107,6 +108,12 @@ def _apply_run_hooks(cfg) -> None:
             HOOKS.build(hook_cfg).before_run(runner)
 
 
+def _optimizer(model, cfg):
+    """The config's optimizer (the pretraining Adam) for ``model``."""
+    from mmengine.optim import build_optim_wrapper
+    return build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+
+
 def step_worker_command(args) -> int:
     """One process, one variant: time steps, print a JSON line."""
     import json
@@ -120,7 +127,7 @@ def step_worker_command(args) -> int:
                  **overrides)
     _apply_run_hooks(cfg)
     model = MODELS.build(cfg.model).train()
-    optim = torch.optim.Adam(model.parameters(), lr=5e-3, weight_decay=1e-5)
+    optim = _optimizer(model, cfg)
     inputs = _step_inputs(args.batch, args.num_person, mask_kind)
     times = []
     for _ in range(args.iters + 1):
@@ -382,6 +389,128 @@ def memory_command(args) -> int:
     return 0
 
 
+#: Training clips of NTU-60 cross-subject (CrosSCLR/AimCLR data, the
+#: paper's): what one pretraining epoch goes through.
+NTU60_XSUB_TRAIN = 40091
+GPU_MARKERS = ('<!-- gpu-steps:begin -->', '<!-- gpu-steps:end -->')
+
+
+def project_hours(seconds_per_step: float, samples: int, batch: int,
+                  epochs: int) -> float:
+    """Hours of ``epochs`` epochs over ``samples`` clips at ``batch`` per
+    step (the last, partial batch counted as a step) and
+    ``seconds_per_step``."""
+    return epochs * -(-samples // batch) * seconds_per_step / 3600
+
+
+def _to(value, device):
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, dict):
+        return {k: _to(v, device) for k, v in value.items()}
+    return value
+
+
+def _device_step_row(device, amp: bool, compiled: bool, args) -> dict:
+    """Time the configured pretraining step on ``device`` (bf16 autocast
+    with ``amp``, ``torch.compile(fullgraph=True)`` of ``model.loss`` with
+    ``compiled``): median seconds of ``args.steps`` steps after the first,
+    which (compiled) includes compiling."""
+    from mmaction.registry import MODELS
+    cfg = _build(CONFIG, **dict(args.cfg_options or {}))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).to(device).train()
+    optim = _optimizer(model, cfg)
+    inputs = _to(_step_inputs(args.batch, cfg.model.backbone.num_person,
+                              'csm'), device)
+    torch._dynamo.reset()
+    loss_fn = (torch.compile(model.loss, backend=args.compile_backend,
+                             fullgraph=True) if compiled else model.loss)
+    sync = (torch.cuda.synchronize if device.type == 'cuda' else
+            (lambda: None))
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+    times = []
+    for _ in range(args.steps + 1):
+        sync()
+        start = time.perf_counter()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            losses = loss_fn(inputs)
+        loss = sum(losses.values())
+        optim.zero_grad(set_to_none=True)
+        loss.backward()
+        optim.step()
+        sync()
+        times.append(time.perf_counter() - start)
+    torch._dynamo.reset()
+    seconds = float(np.median(times[1:]))
+    return dict(
+        amp=amp, compiled=compiled, seconds=seconds,
+        first=times[0] - seconds, loss=float(loss),
+        peak_mb=(torch.cuda.max_memory_allocated(device) / 2**20
+                 if device.type == 'cuda' else None))
+
+
+def _write_between_markers(path: str, markers, text: str) -> None:
+    """Replace what lies between the two marker lines of ``path``."""
+    with open(path) as f:
+        content = f.read()
+    begin, end = markers
+    if begin not in content or end not in content:
+        raise ValueError(f'{path}: no {begin} ... {end} section to write')
+    head, rest = content.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, 'w') as f:
+        f.write(f'{head}{begin}\n{text}{end}{tail}')
+
+
+def gpu_command(args) -> int:
+    """The configured pretraining step with AMP (bf16) off/on and compile
+    off/on, the 150-epoch projection, rows written into the markdown."""
+    import datetime
+    import subprocess
+    device = torch.device(args.device or (
+        'cuda' if torch.cuda.is_available() else 'cpu'))
+    if device.type != 'cuda' and not args.dry_run:
+        print('error: no CUDA device; --dry-run checks the command on '
+              f'{device}', file=sys.stderr)
+        return 2
+    rows = [_device_step_row(device, amp, compiled, args)
+            for compiled in (False, True) for amp in (False, True)]
+    name = (torch.cuda.get_device_name(device) if device.type == 'cuda'
+            else f'CPU, {torch.get_num_threads()} threads (dry run)')
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                            cwd=REPO, capture_output=True,
+                            text=True).stdout.strip() or 'unknown'
+    lines = [
+        f'{name}, torch {torch.__version__}, commit {commit}, '
+        f'{datetime.date.today()}: `configs/pstl/pstl_ntu60_xsub.py`, '
+        f'batch {args.batch} (CSM per sample), median of {args.steps} steps '
+        f'after the first; {args.epochs} epochs x '
+        f'{-(-args.samples // args.batch)} steps ({args.samples} clips)'
+        + (f'; options {dict(args.cfg_options)}' if args.cfg_options
+           else '') + '\n', '',
+        '| AMP (bf16) | compile | s/step | samples/s | first step - median '
+        f'(s) | peak allocated MB | {args.epochs} epochs (h) |',
+        '|---|---|---|---|---|---|---|'
+    ]
+    for row in rows:
+        peak = '-' if row['peak_mb'] is None else f'{row["peak_mb"]:.0f}'
+        hours = project_hours(row['seconds'], args.samples, args.batch,
+                              args.epochs)
+        lines.append(
+            f'| {"on" if row["amp"] else "off"} | '
+            f'{args.compile_backend if row["compiled"] else "off"} | '
+            f'{row["seconds"]:.4f} | {args.batch / row["seconds"]:.1f} | '
+            f'{row["first"]:.1f} | {peak} | {hours:.2f} |')
+    table = '\n'.join(lines) + '\n'
+    print(table)
+    if args.markdown:
+        _write_between_markers(args.markdown, GPU_MARKERS, table)
+        print(f'wrote the rows into {args.markdown}')
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     commands = parser.add_subparsers(dest='command', required=True)
@@ -410,6 +539,24 @@ def main(argv=None) -> int:
     worker.add_argument('--iters', type=int, default=3)
     worker.add_argument('--num-person', type=int, default=2)
     worker.set_defaults(func=step_worker_command)
+    gpu = commands.add_parser(
+        'gpu', help='GPU steps: AMP and compile off/on, 150-epoch projection')
+    gpu.add_argument('--device', help='default: cuda')
+    gpu.add_argument('--dry-run', action='store_true',
+                     help='allow a device other than CUDA (checks the '
+                     'command)')
+    gpu.add_argument('--batch', type=int, default=128)
+    gpu.add_argument('--steps', type=int, default=20)
+    gpu.add_argument('--epochs', type=int, default=150)
+    gpu.add_argument('--samples', type=int, default=NTU60_XSUB_TRAIN)
+    gpu.add_argument('--compile-backend', default='inductor')
+    gpu.add_argument('--markdown', default=osp.join(REPO, 'docs',
+                                                    'benchmarks.md'),
+                     help='the file whose gpu-steps section gets the rows '
+                     '("" to print only)')
+    gpu.add_argument('--cfg-options', nargs='+', action=DictAction,
+                     help='overrides of the pretraining config')
+    gpu.set_defaults(func=gpu_command)
     pipe = commands.add_parser('pipeline', help='data pipeline throughput')
     pipe.add_argument('--samples', type=int, default=200)
     pipe.add_argument('--repeats', type=int, default=5,

