@@ -6,6 +6,8 @@ import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
+from ..layers import OneDNNLinear
+
 
 @MODELS.register_module()
 class BarlowTwinsProjector(BaseModule):
@@ -28,13 +30,13 @@ class BarlowTwinsProjector(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.projector = nn.Sequential(
-            nn.Linear(in_channels, hidden_channels, bias=False),
+            OneDNNLinear(in_channels, hidden_channels, bias=False),
             nn.BatchNorm1d(hidden_channels),
             nn.ReLU(inplace=True),
-            nn.Linear(hidden_channels, hidden_channels, bias=False),
+            OneDNNLinear(hidden_channels, hidden_channels, bias=False),
             nn.BatchNorm1d(hidden_channels),
             nn.ReLU(inplace=True),
-            nn.Linear(hidden_channels, out_channels, bias=False),
+            OneDNNLinear(hidden_channels, out_channels, bias=False),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
