@@ -1,4 +1,5 @@
-"""Give freed tensor memory back to the operating system at once."""
+"""Fix glibc's heap thresholds, so that the resident peak of training
+steps stays flat without page faults on every large tensor."""
 import ctypes
 import ctypes.util
 from typing import Optional
@@ -6,37 +7,46 @@ from typing import Optional
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 
-#: ``mallopt`` parameter number of ``M_TRIM_THRESHOLD`` in glibc.
+#: ``mallopt`` parameter numbers of glibc.
 M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
 
 
-def set_heap_trim_threshold(threshold: int = 0) -> bool:
-    """Set glibc's ``M_TRIM_THRESHOLD`` for this process.
+def set_heap_trim_threshold(threshold: int = 64 * 2**20,
+                            mmap_threshold: Optional[int] = 32 * 2**20
+                            ) -> bool:
+    """Set glibc's ``M_TRIM_THRESHOLD`` (and ``M_MMAP_THRESHOLD``).
 
     On CPU, PyTorch allocates tensors with the C library's ``malloc``.
-    glibc raises its mmap threshold to the largest block freed so far (up
-    to 32 MB), so after the first step most activations of a training step
-    live on the heap, whose freed holes are kept and fragment: the resident
-    peak of the next steps grows well above the memory actually live.
-    Setting the trim threshold (as ``MALLOC_TRIM_THRESHOLD_=0`` does) fixes
-    the mmap threshold at its default and returns freed memory, so the
-    resident peak follows the live tensors. Nothing changes but memory.
+    By default glibc raises its mmap threshold to the largest block freed
+    so far (up to 32 MB) and its trim threshold to twice that, step by
+    step: the resident peak of a training loop creeps up over its first
+    iterations as more tensors move from fresh mappings onto the heap.
+    Setting the thresholds fixes them from the start (glibc then stops
+    adjusting them): blocks below ``mmap_threshold`` come from the heap and
+    are reused without page faults, larger ones are mapped and returned on
+    free, and free memory above ``threshold`` at the top of the heap is
+    returned. Nothing changes but memory and time.
 
-    Every large tensor then costs fresh pages; with 4 KB pages that page
-    faulting added half to a pretraining step here. ``import pstl_mm``
-    therefore sets ``THP_MEM_ALLOC_ENABLE=1``, which makes torch place
-    tensors of 2 MB and more on transparent huge pages (see
-    :func:`large_tensors_on_huge_pages`). With both, the step was as fast
-    as with the C library's defaults and its peak 2 GB lower
-    (``docs/benchmarks.md``).
+    Measured on the configured pretraining step (``docs/benchmarks.md``):
+    the defaults here (64 MB, 32 MB) give the flat resident peak of glibc's
+    settled state (4.3 GB at batch 64 after 16 steps) at its speed;
+    ``threshold=0, mmap_threshold=None`` (every freed block returned)
+    gives a lower peak (3.3 GB) but page faults on every large tensor make
+    the step about 1.5x slower, also with transparent huge pages
+    (``THP_MEM_ALLOC_ENABLE=1``, which ``import pstl_mm`` sets).
 
     Args:
         threshold (int): Bytes of free memory at the top of the heap kept
-            before trimming. Defaults to 0.
+            before trimming. Defaults to 64 MB.
+        mmap_threshold (int, optional): Blocks of at least this many bytes
+            are mapped on their own; ``None`` leaves glibc's (with a trim
+            threshold set: 128 KB). At most 32 MB on 64-bit glibc.
+            Defaults to 32 MB.
 
     Returns:
-        bool: Whether the setting was applied (False where the C library is
-        not glibc, e.g. macOS or musl).
+        bool: Whether the settings were applied (False where the C library
+        is not glibc, e.g. macOS or musl).
     """
     libc_name: Optional[str] = ctypes.util.find_library('c')
     if libc_name is None:
@@ -48,6 +58,9 @@ def set_heap_trim_threshold(threshold: int = 0) -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
+    if mmap_threshold is not None and not mallopt(M_MMAP_THRESHOLD,
+                                                  int(mmap_threshold)):
+        return False
     return bool(mallopt(M_TRIM_THRESHOLD, int(threshold)))
 
 
@@ -88,29 +101,33 @@ class HeapTrimHook(Hook):
     """Call :func:`set_heap_trim_threshold` before the run starts.
 
     In ``custom_hooks`` of this package's runtime base, so every config
-    gets it; remove it there to keep the C library's defaults.
+    gets it; remove it there to keep the C library's adaptive thresholds.
 
     Args:
         threshold (int): See :func:`set_heap_trim_threshold`.
+        mmap_threshold (int, optional): See :func:`set_heap_trim_threshold`.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, threshold: int = 0) -> None:
+    def __init__(self,
+                 threshold: int = 64 * 2**20,
+                 mmap_threshold: Optional[int] = 32 * 2**20) -> None:
         self.threshold = threshold
+        self.mmap_threshold = mmap_threshold
 
     def before_run(self, runner) -> None:
-        """Apply the setting; log where it cannot be applied, and warn
-        where large tensors are not on huge pages (steps ~1.5x slower)."""
-        if not set_heap_trim_threshold(self.threshold):
+        """Apply the settings; log where they cannot be applied, and warn
+        where large tensors are not on huge pages (their page faults then
+        cost more)."""
+        if not set_heap_trim_threshold(self.threshold, self.mmap_threshold):
             runner.logger.info('HeapTrimHook: not a glibc system, the '
-                               'heap trim threshold is left as it is')
+                               'heap thresholds are left as they are')
             return
         if large_tensors_on_huge_pages() is False:
             runner.logger.warning(
                 'HeapTrimHook: large tensors are not on transparent huge '
-                'pages, so the trimmed heap makes each step about 1.5x '
-                'slower; fix: export THP_MEM_ALLOC_ENABLE=1 before starting '
-                'Python (or import pstl_mm before allocating tensors), or '
-                'remove HeapTrimHook from custom_hooks to keep the C '
-                "library's heap (faster here, more memory)")
+                'pages, so each of their page faults costs 512 small ones '
+                '(steps up to 1.5x slower); fix: export '
+                'THP_MEM_ALLOC_ENABLE=1 before starting Python (or import '
+                'pstl_mm before allocating tensors)')

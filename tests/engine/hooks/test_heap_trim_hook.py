@@ -21,30 +21,45 @@ def rss_mb():
                 return int(line.split()[1]) / 1024
 
 
-if sys.argv[1] == 'trim':
-    assert set_heap_trim_threshold(0)
-block = torch.ones(6 * 2**20)  # 24 MB freed: glibc raises its threshold
-del block
-before = rss_mb()
-tensors = [torch.ones(5 * 2**20) for _ in range(40)]  # 40 x 20 MB
-last = tensors[-1]
-del tensors
-print(rss_mb() - before)
+def kept_after_free(mb):
+    """Resident MB left after 40 tensors of ``mb`` MB, all freed but one."""
+    before = rss_mb()
+    tensors = [torch.ones(mb * 2**18) for _ in range(40)]
+    last = tensors[-1]
+    del tensors
+    return rss_mb() - before - mb
+
+
+if sys.argv[1] == 'trim-all':
+    assert set_heap_trim_threshold(0, None)
+elif sys.argv[1] == 'fixed':
+    assert set_heap_trim_threshold()
+first = kept_after_free(20)
+block = torch.ones(6 * 2**20)  # 24 MB freed: glibc's default raises its
+del block                      # mmap threshold above the 20 MB tensors
+print(first, kept_after_free(20), kept_after_free(40))
 '''
 
 
-def _resident_after_free(mode: str) -> float:
+def _kept_after_free(mode: str):
     out = subprocess.run([sys.executable, '-c', PROBE, mode], check=True,
                          capture_output=True, text=True, cwd=REPO_ROOT)
-    return float(out.stdout.split()[-1])
+    return [float(x) for x in out.stdout.split()[-3:]]
 
 
-def test_freed_tensors_leave_the_process_with_the_setting():
-    kept_default = _resident_after_free('default')
-    kept_trim = _resident_after_free('trim')
-    # 800 MB were allocated, 20 MB stay live
-    assert kept_default > 500
-    assert kept_trim < 100
+def test_fixed_thresholds_keep_the_resident_memory_flat():
+    """40 tensors of 20 MB (then of 40 MB), freed but the last: glibc's
+    defaults return the first round (mapped) and keep the second (on the
+    heap once its threshold rose): the resident peak creeps. The hook's
+    thresholds keep blocks below 32 MB on the heap from the start and
+    return larger ones; trimming everything returns all (with a page fault
+    for every new tensor)."""
+    first, second, large = _kept_after_free('default')
+    assert first < 100 and second > 500 and large < 100
+    first, second, large = _kept_after_free('fixed')
+    assert first > 500 and second > 500 and large < 100
+    first, second, large = _kept_after_free('trim-all')
+    assert first < 100 and second < 100 and large < 100
 
 
 def test_every_config_of_the_package_runs_the_hook():
