@@ -389,6 +389,113 @@ def memory_command(args) -> int:
     return 0
 
 
+RUNNER_SCRIPT = r'''
+import sys
+from mmengine.config import Config
+cfg = Config.fromfile(sys.argv[2])  # its custom_imports import pstl_mm
+cfg.merge_from_dict(eval(sys.argv[3]))
+if sys.argv[1] == 'RUNNERS.build':
+    from mmaction.registry import RUNNERS
+    runner = RUNNERS.build(cfg)
+else:
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(cfg)
+runner.train()
+'''
+RUNNER_MODES = ('tools/train.py', 'RUNNERS.build', 'Runner.from_cfg')
+#: What a child process's peak resident memory is read with.
+CHILD_PEAK = ('import resource, subprocess, sys; '
+              'code = subprocess.run(sys.argv[1:]).returncode; '
+              'print("PEAK_KB", resource.getrusage('
+              'resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)')
+
+
+def _runner_row(mode: str, ann_file: str, work_dir: str, args) -> dict:
+    """Pretrain ``args.iters`` iterations on ``ann_file`` with the runner
+    ``mode`` builds, in a fresh process; seconds per iteration (MMEngine's
+    ``time``, data loading included) after the first, and peak memory."""
+    import json
+    import subprocess
+    options = {
+        'train_dataloader.dataset.ann_file': ann_file,
+        'train_dataloader.dataset.split': None,
+        'train_dataloader.batch_size': args.batch,
+        'train_dataloader.num_workers': args.workers,
+        'train_cfg.max_epochs': 1, 'default_hooks.checkpoint': None,
+        'default_hooks.logger.interval': 1, 'work_dir': work_dir}
+    if mode == 'tools/train.py':
+        cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), CONFIG,
+               '--cfg-options'] + [
+                   f'{k}={json.dumps(v) if isinstance(v, str) else v}'
+                   for k, v in options.items()]
+    else:
+        cmd = [sys.executable, '-c', RUNNER_SCRIPT, mode, CONFIG,
+               repr(options)]
+    env = {k: v for k, v in os.environ.items()
+           if k != 'THP_MEM_ALLOC_ENABLE'}
+    proc = subprocess.run([sys.executable, '-c', CHILD_PEAK, *cmd],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    scalars = []
+    for root, _, files in os.walk(work_dir):
+        if 'scalars.json' in files:
+            with open(osp.join(root, 'scalars.json')) as f:
+                scalars = [json.loads(line) for line in f]
+    times = [r['time'] for r in scalars if 'time' in r]
+    if proc.returncode != 0 or len(times) < 2:
+        raise RuntimeError(f'{mode} failed (exit {proc.returncode}, '
+                           f'{len(times)} timed iterations):\n'
+                           f'{proc.stderr[-3000:]}')
+    peak_kb = int(proc.stdout.split('PEAK_KB')[-1].split()[0])
+    return dict(seconds=float(np.median(times[1:])), peak_mb=peak_kb / 1024)
+
+
+def runners_command(args) -> int:
+    """The same pretraining iterations through ``tools/train.py``, a
+    script's ``RUNNERS.build(cfg)`` and mmengine's ``Runner.from_cfg(cfg)``,
+    alternating, each in a fresh process without ``THP_MEM_ALLOC_ENABLE``
+    in its environment."""
+    import shutil
+
+    from pstl_mm.datasets.synthetic import make_synthetic_annotations
+    tmp = tempfile.mkdtemp(prefix='pstl_runners_')
+    results = {mode: [] for mode in RUNNER_MODES}
+    try:
+        per_class = -(-args.batch * args.iters // len(
+            make_synthetic_annotations(1)))
+        anns = make_synthetic_annotations(per_class, seed=0, num_person=2)[
+            :args.batch * args.iters]
+        ann_file = osp.join(tmp, 'clips.pkl')
+        with open(ann_file, 'wb') as f:
+            pickle.dump(dict(annotations=anns), f)
+        for repeat in range(args.repeats):
+            for i, mode in enumerate(RUNNER_MODES):
+                res = _runner_row(mode, ann_file,
+                                  osp.join(tmp, f'run{repeat}_{i}'), args)
+                results[mode].append(res)
+                print(f'  .. {mode:<16} {res["seconds"]:7.2f} s/iter '
+                      f'{res["peak_mb"]:8.0f} MB peak', flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f'\npretraining iterations of configs/pstl/pstl_ntu60_xsub.py on '
+          f'{len(anns)} synthetic clips, batch {args.batch}, '
+          f'{args.workers} data worker(s), median (min-max) of the '
+          f'iterations after the first, {args.repeats} alternating '
+          'repeat(s)')
+    print('| built by | s/iter | peak resident MB | s/iter vs tools/train.py '
+          '| peak vs tools/train.py |')
+    print('|---|---|---|---|---|')
+    ref = results[RUNNER_MODES[0]]
+    ref_sec = float(np.median([r['seconds'] for r in ref]))
+    ref_peak = float(np.median([r['peak_mb'] for r in ref]))
+    for mode in RUNNER_MODES:
+        secs = [r['seconds'] for r in results[mode]]
+        peak = float(np.median([r['peak_mb'] for r in results[mode]]))
+        print(f'| `{mode}` | {np.median(secs):.2f} ({min(secs):.2f}-'
+              f'{max(secs):.2f}) | {peak:.0f} | '
+              f'x{np.median(secs) / ref_sec:.2f} | x{peak / ref_peak:.2f} |')
+    return 0
+
+
 #: Training clips of NTU-60 cross-subject (CrosSCLR/AimCLR data, the
 #: paper's): what one pretraining epoch goes through.
 NTU60_XSUB_TRAIN = 40091
@@ -557,6 +664,13 @@ def main(argv=None) -> int:
     gpu.add_argument('--cfg-options', nargs='+', action=DictAction,
                      help='overrides of the pretraining config')
     gpu.set_defaults(func=gpu_command)
+    runners = commands.add_parser(
+        'runners', help='tools/train.py vs RUNNERS.build vs Runner.from_cfg')
+    runners.add_argument('--batch', type=int, default=64)
+    runners.add_argument('--iters', type=int, default=4)
+    runners.add_argument('--workers', type=int, default=1)
+    runners.add_argument('--repeats', type=int, default=2)
+    runners.set_defaults(func=runners_command)
     pipe = commands.add_parser('pipeline', help='data pipeline throughput')
     pipe.add_argument('--samples', type=int, default=200)
     pipe.add_argument('--repeats', type=int, default=5,
