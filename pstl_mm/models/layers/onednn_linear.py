@@ -31,11 +31,11 @@ class _OneDNNLinear(torch.autograd.Function):
 
 
 def _use_onednn(x: torch.Tensor, weight: torch.Tensor) -> bool:
-    return (x.device.type == 'cpu' and x.dim() == 2
-            and x.dtype == weight.dtype == torch.float32
+    # is_compiling first: Dynamo traces the rest of the test nowhere.
+    return (not torch.compiler.is_compiling() and x.device.type == 'cpu'
+            and x.dim() == 2 and x.dtype == weight.dtype == torch.float32
             and torch.backends.mkldnn.is_available()
-            and not torch.is_autocast_enabled('cpu')
-            and not torch.compiler.is_compiling())
+            and not torch.is_autocast_enabled('cpu'))
 
 
 class OneDNNLinear(nn.Linear):
