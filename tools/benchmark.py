@@ -553,7 +553,7 @@ def _device_step_row(device, amp: bool, compiled: bool, args) -> dict:
     seconds = float(np.median(times[1:]))
     return dict(
         amp=amp, compiled=compiled, seconds=seconds,
-        first=times[0] - seconds, loss=float(loss),
+        first=times[0] - seconds, loss=float(loss.detach()),
         peak_mb=(torch.cuda.max_memory_allocated(device) / 2**20
                  if device.type == 'cuda' else None))
 
