@@ -2,7 +2,8 @@
 
 Sub-commands::
 
-    python tools/benchmark.py step [--batch 128] [--iters 2] [--repeats 2]
+    python tools/benchmark.py step [--batch 128] [--iters 2] [--warmup 3]
+        [--repeats 2]
         [--baseline OTHER_CHECKOUT] [--variants configured plain ...]
     python tools/benchmark.py pipeline [--samples 200]
     python tools/benchmark.py memory [--npy PATH | --size-gb 2.5] [--samples 2000]
@@ -130,7 +131,7 @@ def step_worker_command(args) -> int:
     optim = _optimizer(model, cfg)
     inputs = _step_inputs(args.batch, args.num_person, mask_kind)
     times = []
-    for _ in range(args.iters + 1):
+    for _ in range(args.warmup + args.iters):
         start = time.perf_counter()
         loss = sum(model.loss(inputs).values())
         optim.zero_grad()
@@ -138,7 +139,8 @@ def step_worker_command(args) -> int:
         optim.step()
         times.append(time.perf_counter() - start)
     print('STEP ' + json.dumps(
-        dict(seconds=float(np.median(times[1:])), peak_mb=_rss_mb('VmHWM'),
+        dict(seconds=float(np.median(times[args.warmup:])),
+             peak_mb=_rss_mb('VmHWM'),
              loss=float(loss))))
     return 0
 
@@ -156,7 +158,8 @@ def _run_worker(repo: str, variant: str, args) -> dict:
     cmd = [
         sys.executable, osp.abspath(__file__), 'step-worker', '--repo', repo,
         '--variant', variant, '--batch', str(args.batch), '--iters',
-        str(args.iters), '--num-person', str(args.num_person)
+        str(args.iters), '--warmup', str(args.warmup), '--num-person',
+        str(args.num_person)
     ]
     proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True,
                           text=True)
@@ -193,7 +196,8 @@ def _run_authors(tree: str, python: str, args) -> dict:
     proc = subprocess.run(
         [python, 'time_step.py', '--batch', str(args.batch), '--threads',
          str(torch.get_num_threads()), '--steps', str(args.iters),
-         '--warmup', '1'], cwd=tree, env=env, capture_output=True, text=True)
+         '--warmup', str(args.warmup)],
+        cwd=tree, env=env, capture_output=True, text=True)
     match = re.search(r'median ([\d.]+) s/step.*peak_rss_mb (\d+)',
                       proc.stdout)
     if match is None:
@@ -262,7 +266,8 @@ def _print_step_table(trees, args, results) -> None:
                 'baseline' if args.baseline else 'plain')
     print(f'\npretraining step, batch {args.batch}, {args.num_person} '
           f'person(s), {torch.get_num_threads()} threads, median (min-max) '
-          f'of {args.iters} steps after a warm-up per process, one process '
+          f'of {args.iters} steps after {args.warmup} warm-up step(s) per '
+          f'process (peak: the whole process), one process '
           f'per row and repeat, {args.repeats} alternating repeat(s)')
     print(f'| variant | tree | s/step | samples/s | peak resident MB | '
           f'samples/s vs {ref_name} | peak vs {ref_name} |')
@@ -624,6 +629,10 @@ def main(argv=None) -> int:
     step = commands.add_parser('step', help='pretraining step throughput')
     step.add_argument('--batch', type=int, default=32)
     step.add_argument('--iters', type=int, default=3)
+    step.add_argument('--warmup', type=int, default=3,
+                      help='steps run before the timed ones, on each side '
+                      '(the heap and the allocator settle over the first '
+                      'steps)')
     step.add_argument('--num-person', type=int, default=2)
     step.add_argument('--repeats', type=int, default=1)
     step.add_argument('--variants', nargs='+', choices=list(STEP_VARIANTS),
@@ -644,6 +653,7 @@ def main(argv=None) -> int:
                         default='configured')
     worker.add_argument('--batch', type=int, default=32)
     worker.add_argument('--iters', type=int, default=3)
+    worker.add_argument('--warmup', type=int, default=3)
     worker.add_argument('--num-person', type=int, default=2)
     worker.set_defaults(func=step_worker_command)
     gpu = commands.add_parser(

@@ -4,10 +4,10 @@ The linear protocol (``configs/pstl/_base_/protocols/linear.py``) trains a
 linear classifier on a frozen encoder in eval mode with unaugmented clips:
 every epoch sees the same features. :func:`train_linear_probe` trains the
 same classifier (``GCNHead``'s ``fc``, initialised as ``GCNHead`` is: normal
-weights of std 0.01, zero bias; Adam without weight decay, reshuffled every
-epoch, cosine to 0 set per epoch; the protocol's lr 0.01, batch 128 and 150
-epochs by default, a results run reads them from the linear config) on those
-features computed once, which is how a results run evaluates many encoders
+weights of std 0.01, zero bias; Adam without weight decay, the samples in
+``DefaultSampler``'s order of each epoch, cosine to 0 set per epoch; the
+protocol's lr 0.01, batch 128 and 150 epochs by default, a results run
+reads them from the linear config) on those features computed once, which is how a results run evaluates many encoders
 on a CPU. ``standardise=True`` puts a BatchNorm without affine parameters
 before the classifier (the MAE-style probe), so that encoders whose features
 have very different scales are compared alike.
@@ -89,7 +89,9 @@ def train_linear_probe(train_feats,
                        batch_size: int = 128,
                        standardise: bool = False,
                        seed: int = 0,
-                       init_std: float = GCN_HEAD_INIT_STD) -> LinearProbe:
+                       init_std: float = GCN_HEAD_INIT_STD,
+                       init_state: Optional[Dict[str, torch.Tensor]] = None
+                       ) -> LinearProbe:
     """Train a :class:`LinearProbe` as the linear protocol trains its head.
 
     Args:
@@ -102,9 +104,16 @@ def train_linear_probe(train_feats,
         batch_size (int): Samples per step; the last batch may be smaller.
         standardise (bool): See :class:`LinearProbe`.
         seed (int): Seeds the classifier's initialisation and the order of
-            the samples (own generators; the global RNG is untouched).
+            the samples (own generators; the global RNG is untouched):
+            epoch ``e`` visits the samples in the order of MMEngine's
+            ``DefaultSampler`` with seed ``seed`` (``randperm`` from a
+            generator seeded ``seed + e``), as the linear protocol run with
+            ``randomness.seed=seed`` does.
         init_std (float): Standard deviation of the initial weights (the
             bias starts at 0), ``GCNHead``'s by default.
+        init_state (dict, optional): The classifier's initial ``weight``
+            (K, C) and ``bias`` (K,) instead of drawing them, e.g. those a
+            runner's ``GCNHead.fc`` started from.
 
     Returns:
         LinearProbe: The trained classifier, in eval mode.
@@ -120,13 +129,17 @@ def train_linear_probe(train_feats,
     with torch.no_grad():
         probe.fc.weight.normal_(0.0, init_std, generator=init)
         probe.fc.bias.zero_()
-    order = torch.Generator().manual_seed(seed + 1)
+    if init_state is not None:
+        probe.fc.load_state_dict(init_state)
     optimizer = torch.optim.Adam(probe.parameters(), lr=lr, weight_decay=0.0)
     probe.train()
     for epoch in range(epochs):
         for group in optimizer.param_groups:
             group['lr'] = lr * (1 + math.cos(math.pi * epoch / epochs)) / 2
-        perm = torch.randperm(feats.shape[0], generator=order)
+        # DefaultSampler's order of this epoch.
+        perm = torch.randperm(feats.shape[0],
+                              generator=torch.Generator().manual_seed(
+                                  seed + epoch))
         for start in range(0, feats.shape[0], batch_size):
             idx = perm[start:start + batch_size]
             if standardise and idx.numel() == 1:

@@ -13,6 +13,16 @@ PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 _FILE_HASHES: Dict[tuple, str] = {}
 
+#: Modules that run and report a results run but compute none of its
+#: numbers (the evaluations are ``evaluate.py`` and
+#: ``protocol_settings.py`` beside them, and ``pstl_mm.evaluation``):
+#: changing them leaves every step's fingerprint as it was.
+ORCHESTRATION = frozenset(
+    osp.join('results', name) for name in (
+        '__init__.py', 'dataset_configs.py', 'fingerprint.py',
+        'pipeline.py', 'report_json.py', 'report_markdown.py',
+        'step_store.py', 'tool_runs.py'))
+
 
 def file_sha256(path: str) -> str:
     """SHA-256 of a file's bytes (remembered per path, size and mtime).
@@ -33,13 +43,23 @@ def file_sha256(path: str) -> str:
     return _FILE_HASHES[key]
 
 
-def source_hash(package_dir: str = PACKAGE_DIR) -> str:
-    """SHA-256 over the package's ``.py`` files: their paths and contents."""
+def source_hash(package_dir: str = PACKAGE_DIR,
+                exclude: frozenset = ORCHESTRATION) -> str:
+    """SHA-256 over the package's ``.py`` files: their paths and contents.
+
+    Args:
+        package_dir (str): The package.
+        exclude (frozenset): Paths relative to ``package_dir`` left out:
+            by default :data:`ORCHESTRATION`, so that a results run's
+            bookkeeping can change without rerunning its steps.
+    """
     digest = hashlib.sha256()
     for root, dirs, files in os.walk(package_dir):
         dirs[:] = sorted(d for d in dirs if d != '__pycache__')
         for name in sorted(f for f in files if f.endswith('.py')):
             path = osp.join(root, name)
+            if osp.relpath(path, package_dir) in exclude:
+                continue
             digest.update(osp.relpath(path, package_dir).encode())
             with open(path, 'rb') as f:
                 digest.update(hashlib.sha256(f.read()).digest())

@@ -46,6 +46,21 @@ def test_file_and_source_hashes(tmp_path):
     assert source_hash(str(package)) != first
 
 
+def test_the_results_bookkeeping_is_not_part_of_the_source(tmp_path):
+    """Editing how a results run is driven or reported keeps its steps'
+    fingerprints; editing what computes its numbers does not."""
+    (tmp_path / 'results').mkdir()
+    for name in ('pipeline.py', 'evaluate.py'):
+        (tmp_path / 'results' / name).write_text('x = 1\n')
+    first = source_hash(str(tmp_path))
+    (tmp_path / 'results' / 'pipeline.py').write_text('x = 2\n')
+    assert source_hash(str(tmp_path)) == first
+    (tmp_path / 'results' / 'evaluate.py').write_text('x = 2\n')
+    assert source_hash(str(tmp_path)) != first
+    assert source_hash(str(tmp_path), exclude=frozenset()) != source_hash(
+        str(tmp_path))
+
+
 def test_environment_and_commit():
     env = environment()
     assert set(env) == {'torch', 'mmengine', 'mmaction', 'torch_threads'}

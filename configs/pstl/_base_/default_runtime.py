@@ -12,8 +12,9 @@ runner_type = 'PortableRunner'
 # every rank, so augmentations do not depend on the number of GPUs.
 randomness = dict(seed=1, diff_rank_seed=False, deterministic=False)
 
-# Freed tensor memory goes back to the system at once, so the resident peak
-# follows the live tensors (see pstl_mm.engine.hooks.HeapTrimHook); a
+# Freed tensor memory stays on the heap for the next step's tensors, so
+# steps cost no page faults and the resident peak stays flat (see
+# pstl_mm.engine.hooks.HeapTrimHook); a
 # resumed run continues with the random states the interrupted one had
 # (RandomStateHook).
 custom_hooks = [dict(type='HeapTrimHook'), dict(type='RandomStateHook')]

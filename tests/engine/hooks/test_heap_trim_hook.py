@@ -31,7 +31,9 @@ def kept_after_free(mb):
 
 
 if sys.argv[1] == 'trim-all':
-    assert set_heap_trim_threshold(0, None)
+    assert set_heap_trim_threshold(0, None, None)
+elif sys.argv[1] == 'fixed-mapped':
+    assert set_heap_trim_threshold(mmap_max=None)
 elif sys.argv[1] == 'fixed':
     assert set_heap_trim_threshold()
 first = kept_after_free(20)
@@ -51,12 +53,15 @@ def test_fixed_thresholds_keep_the_resident_memory_flat():
     """40 tensors of 20 MB (then of 40 MB), freed but the last: glibc's
     defaults return the first round (mapped) and keep the second (on the
     heap once its threshold rose): the resident peak creeps. The hook's
-    thresholds keep blocks below 32 MB on the heap from the start and
-    return larger ones; trimming everything returns all (with a page fault
-    for every new tensor)."""
+    settings keep every block on the heap from the start (reused without
+    page faults); with mappings allowed, blocks of 32 MB and more are
+    returned; trimming everything returns all (with a page fault for
+    every new tensor)."""
     first, second, large = _kept_after_free('default')
     assert first < 100 and second > 500 and large < 100
     first, second, large = _kept_after_free('fixed')
+    assert first > 500 and second > 500 and large > 500
+    first, second, large = _kept_after_free('fixed-mapped')
     assert first > 500 and second > 500 and large < 100
     first, second, large = _kept_after_free('trim-all')
     assert first < 100 and second < 100 and large < 100
