@@ -26,16 +26,20 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
-# The NW-UCLA results table (docs/results.md): about 90 minutes on 2 cores;
-# ABLATIONS=1 adds three pretrainings. NW_UCLA_SRC: the NW-UCLA archive.
+# The NW-UCLA results tables (docs/results.md), seeds 0, 1, 2; an interrupted
+# run goes on where it stopped. ABLATIONS=1 adds three pretrainings (seed 0);
+# EXTENDED=1 the learning curve (100 epochs per method) and the fine-tuning
+# rows (5 %, 10 %, 100 % labels). NW_UCLA_SRC: the NW-UCLA archive.
 NW_UCLA_SRC ?= ../shared/data/nw_ucla/nw_ucla_all_sqe.tgz
 ABLATIONS ?= 0
+EXTENDED ?= 0
 
 results-nwucla: $(STAMP)
 	$(BIN)/python tools/results.py --dataset nw_ucla_xview \
 		--src $(NW_UCLA_SRC) --converter nw_ucla \
 		--json docs/results_nw_ucla.json --logs docs/results_nw_ucla \
-		$(if $(filter 1,$(ABLATIONS)),--ablations)
+		$(if $(filter 1,$(ABLATIONS)),--ablations) \
+		$(if $(filter 1,$(EXTENDED)),--extended)
 
 clean:
 	rm -rf $(VENV) work_dirs

@@ -6,7 +6,8 @@ Sub-commands::
         [--repeats 2]
         [--baseline OTHER_CHECKOUT] [--variants configured plain ...]
     python tools/benchmark.py pipeline [--samples 200]
-    python tools/benchmark.py memory [--npy PATH | --size-gb 2.5] [--samples 2000]
+    python tools/benchmark.py memory [--npy PATH | --size-gb 2.5]
+        [--samples 2000]
 
 ``step``: seconds, samples/s and peak resident memory of one PSTL
 pretraining step (three views through the encoder, 6144-wide projector,

@@ -1,8 +1,8 @@
 """One dataset's results tables from its configs.
 
     python tools/results.py --dataset nw_ucla_xview [--ablations]
-        [--src RAW --converter nw_ucla] [--seeds 0 1] [--json F]
-        [--markdown docs/results.md] [--logs DIR]
+        [--extended] [--src RAW --converter nw_ucla] [--seeds 0 1 2]
+        [--json F] [--markdown docs/results.md] [--logs DIR]
 
 For ``--dataset D`` it pretrains ``configs/pstl/pstl_D.py`` (and
 ``skeletonbt_D.py``; ``--ablations``: ``ablation/ablation_*_D.py`` with the
@@ -12,7 +12,12 @@ batch, epochs and classes) on frozen features, raw and standardised; cosine
 kNN top-1 (the ks of ``knn/knn_D.py``); the class share of the features'
 variance; and the partial body of the pretrainings
 (``partial_body/partial_body_D.py``). A finished step is reused while its
-fingerprint holds (:mod:`pstl_mm.results`); after every step the JSON and
+fingerprint holds (:mod:`pstl_mm.results`). ``--extended`` adds the
+learning curve (``curve/<pretraining>_curve_D.py``: one long pretraining per
+method, first seed, every ``--curve-every``-th checkpoint evaluated) and the
+fine-tuning rows (``semi/semi5_D.py``, ``semi/semi10_D.py``,
+``finetune/finetune_D.py`` from each pretraining and from scratch, every
+seed). After every step the JSON and
 the tables between ``<!-- MARKER:begin -->`` and ``<!-- MARKER:end -->`` of
 ``--markdown`` are rewritten, and the runs' logs copied to ``--logs``.
 """
@@ -39,9 +44,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--ann-file', help='default: the linear config\'s')
     parser.add_argument('--work-dir',
                         help='default: work_dirs/results_<dataset>')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--ablations', action='store_true',
                         help='also the ablation configs, first seed')
+    parser.add_argument('--extended', action='store_true',
+                        help='also the learning curve and the fine-tuning '
+                        'rows')
     parser.add_argument('--json', help='default: docs/results_<dataset>.json')
     parser.add_argument('--markdown', default=osp.join('docs', 'results.md'))
     parser.add_argument('--marker', help='the markers\' tag (default: the '
@@ -56,6 +64,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--probe-epochs', type=int,
                         help='default: the linear config\'s')
     parser.add_argument('--no-partial-body', action='store_true')
+    parser.add_argument('--curve-epochs', type=int,
+                        help='default: the curve configs\' epochs')
+    parser.add_argument('--curve-every', type=int, default=10,
+                        help='epochs between evaluated checkpoints')
+    parser.add_argument('--finetune-epochs', type=int,
+                        help='default: the fine-tuning configs\' epochs')
     return parser.parse_args(argv)
 
 
@@ -85,7 +99,9 @@ def main(argv=None) -> int:
         markdown=args.markdown, marker=args.marker,
         logs=args.logs or osp.join('docs', f'results_{ds}'),
         epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
-        probe_epochs=args.probe_epochs,
+        probe_epochs=args.probe_epochs, extended=args.extended,
+        curve_epochs=args.curve_epochs, curve_every=args.curve_every,
+        finetune_epochs=args.finetune_epochs,
         command=shlex.join(['python', 'tools/results.py',
                             *(sys.argv[1:] if argv is None else argv)]))
     try:

@@ -7,10 +7,11 @@ same classifier (``GCNHead``'s ``fc``, initialised as ``GCNHead`` is: normal
 weights of std 0.01, zero bias; Adam without weight decay, the samples in
 ``DefaultSampler``'s order of each epoch, cosine to 0 set per epoch; the
 protocol's lr 0.01, batch 128 and 150 epochs by default, a results run
-reads them from the linear config) on those features computed once, which is how a results run evaluates many encoders
-on a CPU. ``standardise=True`` puts a BatchNorm without affine parameters
-before the classifier (the MAE-style probe), so that encoders whose features
-have very different scales are compared alike.
+reads them from the linear config) on those features computed once, which
+is how a results run evaluates many encoders on a CPU. ``standardise=True``
+puts a BatchNorm without affine parameters before the classifier (the
+MAE-style probe), so that encoders whose features have very different
+scales are compared alike.
 """
 import math
 from typing import Dict, Optional

@@ -10,6 +10,7 @@ ENCODER_LABELS = {
     'random_init': 'Random init (frozen)',
     'pstl': 'PSTL',
     'skeletonbt': 'SkeletonBT',
+    'scratch': 'From scratch (no pretraining)',
 }
 #: Ablation configs ``ablation/ablation_<key>_<dataset>.py``: key -> (run
 #: name, label). Other keys run as ``ablation_<key>``, labelled by the key.
@@ -21,6 +22,13 @@ ABLATIONS = {
 }
 #: The pretraining configs at the top of the tree, in the tables' order.
 PRETRAININGS = ('pstl', 'skeletonbt')
+#: The fine-tuning protocols of the extended results, in the tables' order:
+#: name -> config under the tree (``{dataset}`` filled in).
+FINETUNES = {
+    'semi5': 'semi/semi5_{dataset}.py',
+    'semi10': 'semi/semi10_{dataset}.py',
+    'finetune': 'finetune/finetune_{dataset}.py',
+}
 
 
 @dataclass
@@ -35,6 +43,9 @@ class DatasetConfigs:
         partial_body (str, optional): The partial-body config.
         knn (str, optional): The kNN config.
         labels (dict): Run name -> what the tables call its encoder.
+        curves (dict): Run name -> its long pretraining
+            (``curve/<name>_curve_<dataset>.py``) for the learning curve.
+        finetunes (dict): Protocol -> its config (:data:`FINETUNES`).
     """
     dataset: str
     pretrainings: Dict[str, str]
@@ -43,6 +54,8 @@ class DatasetConfigs:
     partial_body: Optional[str] = None
     knn: Optional[str] = None
     labels: Dict[str, str] = field(default_factory=dict)
+    curves: Dict[str, str] = field(default_factory=dict)
+    finetunes: Dict[str, str] = field(default_factory=dict)
 
 
 def find_dataset_configs(dataset: str,
@@ -51,8 +64,9 @@ def find_dataset_configs(dataset: str,
 
     ``pstl_<dataset>.py`` and ``linear/linear_<dataset>.py`` must exist;
     ``skeletonbt_<dataset>.py``, ``partial_body/partial_body_<dataset>.py``,
-    ``knn/knn_<dataset>.py`` and ``ablation/ablation_<key>_<dataset>.py``
-    are taken where they exist.
+    ``knn/knn_<dataset>.py``, ``ablation/ablation_<key>_<dataset>.py``,
+    ``curve/<pretraining>_curve_<dataset>.py`` and the fine-tuning protocols of
+    :data:`FINETUNES` are taken where they exist.
 
     Args:
         dataset (str): E.g. ``nw_ucla_xview``.
@@ -104,4 +118,10 @@ def find_dataset_configs(dataset: str,
         ablations=ablations,
         partial_body=optional('partial_body', f'partial_body_{dataset}.py'),
         knn=optional('knn', f'knn_{dataset}.py'),
-        labels=labels)
+        labels=labels,
+        curves={name: path('curve', f'{name}_curve_{dataset}.py')
+                for name in pretrainings
+                if osp.isfile(path('curve', f'{name}_curve_{dataset}.py'))},
+        finetunes={name: path(pattern.format(dataset=dataset))
+                   for name, pattern in FINETUNES.items()
+                   if osp.isfile(path(pattern.format(dataset=dataset)))})

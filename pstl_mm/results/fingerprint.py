@@ -13,15 +13,18 @@ PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 _FILE_HASHES: Dict[tuple, str] = {}
 
-#: Modules that run and report a results run but compute none of its
-#: numbers (the evaluations are ``evaluate.py`` and
-#: ``protocol_settings.py`` beside them, and ``pstl_mm.evaluation``):
-#: changing them leaves every step's fingerprint as it was.
-ORCHESTRATION = frozenset(
-    osp.join('results', name) for name in (
-        '__init__.py', 'dataset_configs.py', 'fingerprint.py',
-        'pipeline.py', 'report_json.py', 'report_markdown.py',
-        'step_store.py', 'tool_runs.py'))
+#: The modules of ``results/`` that compute a results run's numbers (with
+#: ``pstl_mm.evaluation`` and the rest of the package). The others run and
+#: report it: changing them, or adding one, leaves every step's fingerprint
+#: as it was.
+RESULTS_COMPUTE = frozenset(('evaluate.py', 'protocol_settings.py'))
+
+
+def _bookkeeping(relpath: str) -> bool:
+    """Whether a package path is a results module outside
+    :data:`RESULTS_COMPUTE`."""
+    folder, name = osp.split(relpath)
+    return folder == 'results' and name not in RESULTS_COMPUTE
 
 
 def file_sha256(path: str) -> str:
@@ -44,21 +47,23 @@ def file_sha256(path: str) -> str:
 
 
 def source_hash(package_dir: str = PACKAGE_DIR,
-                exclude: frozenset = ORCHESTRATION) -> str:
+                bookkeeping: bool = False) -> str:
     """SHA-256 over the package's ``.py`` files: their paths and contents.
 
     Args:
         package_dir (str): The package.
-        exclude (frozenset): Paths relative to ``package_dir`` left out:
-            by default :data:`ORCHESTRATION`, so that a results run's
-            bookkeeping can change without rerunning its steps.
+        bookkeeping (bool): Also hash the modules of ``results/`` that only
+            run and report a results run (see :data:`RESULTS_COMPUTE`); by
+            default they are left out, so that they can change without
+            rerunning its steps.
     """
     digest = hashlib.sha256()
     for root, dirs, files in os.walk(package_dir):
         dirs[:] = sorted(d for d in dirs if d != '__pycache__')
         for name in sorted(f for f in files if f.endswith('.py')):
             path = osp.join(root, name)
-            if osp.relpath(path, package_dir) in exclude:
+            if not bookkeeping and _bookkeeping(
+                    osp.relpath(path, package_dir)):
                 continue
             digest.update(osp.relpath(path, package_dir).encode())
             with open(path, 'rb') as f:

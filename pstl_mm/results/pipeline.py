@@ -17,9 +17,11 @@ import torch
 
 from .dataset_configs import find_dataset_configs
 from .evaluate import evaluate_features
+from .finetune_runs import FinetuneRuns
 from .fingerprint import (PACKAGE_DIR, config_text, environment, file_sha256,
                           fingerprint, git_commit, resolved_config,
                           source_hash)
+from .learning_curve import LearningCurve
 from .protocol_settings import (knn_settings, partial_body_settings,
                                 probe_settings)
 from .report_json import summarise, write_json
@@ -56,11 +58,17 @@ class ResultsOptions:
             configs').
         limit (int, optional): Only the first N clips of each split.
         probe_epochs (int, optional): Default: the linear config's.
+        extended (bool): Also the learning curve (:class:`LearningCurve`)
+            and the fine-tuning rows (:class:`FinetuneRuns`).
+        curve_epochs (int, optional): The learning curve's pretraining
+            epochs (default: its configs').
+        curve_every (int): Epochs between its evaluated checkpoints.
+        finetune_epochs (int, optional): Default: the protocols' configs'.
         command (str): The command line, recorded in the JSON.
     """
     dataset: str
     config_dir: str = osp.join('configs', 'pstl')
-    seeds: Sequence[int] = (0, 1)
+    seeds: Sequence[int] = (0, 1, 2)
     ablations: bool = False
     partial_body: bool = True
     ann_file: Optional[str] = None
@@ -75,6 +83,10 @@ class ResultsOptions:
     batch_size: Optional[int] = None
     limit: Optional[int] = None
     probe_epochs: Optional[int] = None
+    extended: bool = False
+    curve_epochs: Optional[int] = None
+    curve_every: int = 10
+    finetune_epochs: Optional[int] = None
     command: str = ''
 
 
@@ -112,6 +124,9 @@ class ResultsPipeline:
             name: self.configs.labels.get(name, name)
             for name in [RANDOM_INIT, *self.encoders]
         }
+        self.root = ROOT
+        self.curve = LearningCurve(self)
+        self.finetunes = FinetuneRuns(self)
         self.commit = git_commit(ROOT)
         self.store = StepStore(self.work_dir, self.commit)
         self.started = time.time()
@@ -211,27 +226,38 @@ class ResultsPipeline:
             options['train_dataloader.batch_size'] = self.options.batch_size
         return options
 
+    def pretrain_fingerprint(self, config: str, options: dict,
+                             seed: int) -> str:
+        """The fingerprint of a pretraining of ``config`` with ``options``."""
+        text, compiled = self.resolved(config, options)
+        return fingerprint(dict(step='pretrain', config=text, seed=seed,
+                                compile=compiled, **self.common()))
+
+    def evaluation_fingerprints(self, encoder, seed: int) -> Dict[str, str]:
+        """``features`` and ``evaluate`` fingerprints of an encoder (a
+        pretraining's fingerprint, with ``@<epoch>`` for an earlier
+        checkpoint, or what draws a random one)."""
+        linear, _ = self.resolved(self.configs.linear, {})
+        out = dict(features=fingerprint(dict(
+            step='features', encoder=encoder, linear=linear,
+            splits=(self.probe.train_split, self.probe.test_split),
+            **self.common())))
+        out['evaluate'] = fingerprint(dict(
+            step='evaluate', features=out['features'],
+            probe=self.probe.as_dict(), ks=list(self.ks),
+            temperature=self.temperature, seed=seed))
+        return out
+
     def fingerprints(self, name: str, seed: int) -> Dict[str, str]:
         """The fingerprint of each step of the run of ``name`` and ``seed``."""
         out = {}
         if name == RANDOM_INIT:
             encoder = dict(random_init=self.configs.linear, seed=seed)
         else:
-            text, compiled = self.resolved(self.encoders[name],
-                                           self.pretrain_options(name))
-            out['pretrain'] = fingerprint(dict(
-                step='pretrain', config=text, seed=seed, compile=compiled,
-                **self.common()))
+            out['pretrain'] = self.pretrain_fingerprint(
+                self.encoders[name], self.pretrain_options(name), seed)
             encoder = out['pretrain']
-        linear, _ = self.resolved(self.configs.linear, {})
-        out['features'] = fingerprint(dict(
-            step='features', encoder=encoder, linear=linear,
-            splits=(self.probe.train_split, self.probe.test_split),
-            **self.common()))
-        out['evaluate'] = fingerprint(dict(
-            step='evaluate', features=out['features'],
-            probe=self.probe.as_dict(), ks=list(self.ks),
-            temperature=self.temperature, seed=seed))
+        out.update(self.evaluation_fingerprints(encoder, seed))
         if self.partial and name in self.configs.pretrainings:
             text, _ = self.resolved(
                 self.configs.partial_body,
@@ -242,9 +268,18 @@ class ResultsPipeline:
         return out
 
     # -- steps -----------------------------------------------------------
-    def pretrain(self, run: str, name: str, seed: int, fp: str) -> str:
-        """The run's last pretraining checkpoint, trained if not reusable."""
-        epochs = self.epochs(name)
+    def pretrain(self, run: str, config: str, epochs: int, options: dict,
+                 seed: int, fp: str) -> str:
+        """The run's last pretraining checkpoint, trained if not reusable.
+
+        Args:
+            run (str): The run (its folder in the work dir).
+            config (str): The pretraining config.
+            epochs (int): Its epochs (``options`` set them).
+            options (dict): ``--cfg-options`` of ``tools/train.py``.
+            seed (int): The seed.
+            fp (str): The step's fingerprint.
+        """
         ckpt = self.store.path(run, f'epoch_{epochs}.pth')
         if self.store.load(run, 'pretrain', fp) and osp.isfile(ckpt):
             return ckpt
@@ -262,14 +297,13 @@ class ResultsPipeline:
             os.makedirs(self.store.path(run), exist_ok=True)
             with open(started, 'w') as f:
                 f.write(fp)
-        config = self.encoders[name]
         self.log(f'pretraining {run} ({config}, {epochs} epochs)')
         begin = time.time()
         out_file = self.store.path(run, 'train.out')
         progress = EpochProgress(out_file, lambda epoch, loss: self.log(
             f'  {run}: epoch {epoch}/{epochs} loss {loss:.1f}'))
         run_tool(train_argv(ROOT, config, self.store.path(run), seed,
-                            self.pretrain_options(name), resume),
+                            options, resume),
                  out_file, progress)
         if not osp.isfile(ckpt):
             raise SystemExit(f'results: {run} wrote no {ckpt}')
@@ -422,6 +456,14 @@ class ResultsPipeline:
             partial_body=self.partial,
         )
         results.update(summarise(runs, list(self.labels), self.ks))
+        # Whatever of the extended results has finished (with or without
+        # --extended this time).
+        curve = self.curve.gather()
+        if curve['learning_curve']:
+            results.update(curve)
+        finetunes = self.finetunes.gather()
+        if finetunes['finetune']:
+            results.update(finetunes)
         results.update(command=self.options.command, machine=machine(),
                        commit=self.commit, runs=records)
         return results
@@ -431,23 +473,37 @@ class ResultsPipeline:
         results = self.gather()
         if self.options.json:
             write_json(self.options.json, results)
+        labels = dict(self.labels, scratch=self.configs.labels['scratch'])
         if self.options.markdown:
             write_between_markers(self.options.markdown,
-                                  tables(results, self.labels),
+                                  tables(results, labels),
                                   self.options.marker or self.options.dataset)
+        if results.get('learning_curve') and self.options.logs:
+            from .plots import plot_learning_curve
+            plot_learning_curve(
+                results, labels,
+                osp.join(self.options.logs, 'learning_curve.png'))
         return results
 
     def __call__(self) -> dict:
         self.ensure_data()
+        checkpoints = {}
         for run, name, seed in self.runs():
             fps = self.fingerprints(name, seed)
             ckpt = None
             if name != RANDOM_INIT:
-                ckpt = self.pretrain(run, name, seed, fps['pretrain'])
+                ckpt = self.pretrain(run, self.encoders[name],
+                                     self.epochs(name),
+                                     self.pretrain_options(name), seed,
+                                     fps['pretrain'])
+                checkpoints[(name, seed)] = ckpt
             self.evaluate(run, seed, ckpt, fps)
             if 'partial_body' in fps:
                 self.partial_body(run, ckpt, fps['partial_body'])
             self.report()
+        if self.options.extended:
+            self.curve()
+            self.finetunes(checkpoints)
         self.log(f'done: {self.options.json}, {self.options.markdown}')
         return self.report()
 

@@ -8,14 +8,15 @@ import numpy as np
 
 
 def summary(values: Sequence[float], digits: Optional[int] = None) -> dict:
-    """Mean and each run: rounded to 2 decimals, or to ``digits``
-    significant digits."""
+    """Mean, sample standard deviation (``None`` for one run) and each run:
+    rounded to 2 decimals, or to ``digits`` significant digits."""
     values = [float(v) for v in values]
 
     def fmt(v):
         return round(v, 2) if digits is None else float(f'{v:.{digits}g}')
 
-    return dict(mean=fmt(float(np.mean(values))),
+    std = (fmt(float(np.std(values, ddof=1))) if len(values) > 1 else None)
+    return dict(mean=fmt(float(np.mean(values))), std=std,
                 runs=[fmt(v) for v in values])
 
 

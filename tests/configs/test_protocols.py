@@ -15,7 +15,7 @@ from tests.conftest import REPO_ROOT, build_runner, write_annotations
 CONFIG_DIR = REPO_ROOT / 'configs' / 'pstl'
 PROTOCOLS = sorted(
     p for pattern in ('linear_*.py', 'finetune_*.py', 'semi1_*.py',
-                      'semi10_*.py', 'stgcn16_*.py')
+                      'semi5_*.py', 'semi10_*.py', 'stgcn16_*.py')
     for p in glob.glob(str(CONFIG_DIR / '**' / pattern), recursive=True))
 NUM_CLASSES = {
     'ntu60': 60,
@@ -24,7 +24,7 @@ NUM_CLASSES = {
     'pku2': 41,
     'nw_ucla': 10
 }
-NAME = re.compile(r'^(linear|finetune|semi1|semi10|stgcn16)_'
+NAME = re.compile(r'^(linear|finetune|semi1|semi5|semi10|stgcn16)_'
                   r'(ntu60|ntu120|pku1|pku2|nw_ucla)_(xsub|xview|xset)'
                   r'(?:_(bone|motion|supervised))?$')
 
@@ -119,7 +119,8 @@ def test_protocol_config_builds_and_trains_two_steps(config, fixture_pkl,
             name.startswith('linear')
     if name.startswith('semi'):
         fraction = cfg.train_dataloader.dataset.label_fraction
-        assert fraction == (0.01 if name.startswith('semi1_') else 0.1)
+        assert fraction == {'semi1': 0.01, 'semi5': 0.05,
+                            'semi10': 0.1}[protocol]
 
     layout = cfg.model.backbone.layout
     cfg = small(cfg, fixture_pkl[layout], pretrained[layout][0], tmp_path)
