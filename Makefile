@@ -38,6 +38,7 @@ results-nwucla: $(STAMP)
 	$(BIN)/python tools/results.py --dataset nw_ucla_xview \
 		--src $(NW_UCLA_SRC) --converter nw_ucla \
 		--json docs/results_nw_ucla.json --logs docs/results_nw_ucla \
+		--readme README.md \
 		$(if $(filter 1,$(ABLATIONS)),--ablations) \
 		$(if $(filter 1,$(EXTENDED)),--extended)
 

@@ -54,6 +54,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--markdown', default=osp.join('docs', 'results.md'))
     parser.add_argument('--marker', help='the markers\' tag (default: the '
                         'dataset)')
+    parser.add_argument('--report-only', action='store_true',
+                        help='compute nothing: write the JSON and tables of '
+                        'what has finished (e.g. while another process runs '
+                        'the steps)')
+    parser.add_argument('--readme', help='a file whose paragraph between '
+                        '<!-- TAG:headline:begin/end --> is rewritten, e.g. '
+                        'README.md')
     parser.add_argument('--logs', help='where the runs\' logs and plots are '
                         'copied (default: docs/results_<dataset>)')
     # Smaller runs (tests, trials); the results use the configs' values.
@@ -96,12 +103,12 @@ def main(argv=None) -> int:
         ann_file=args.ann_file, src=args.src, converter=args.converter,
         work_dir=args.work_dir,
         json=args.json or osp.join('docs', f'results_{ds}.json'),
-        markdown=args.markdown, marker=args.marker,
+        markdown=args.markdown, marker=args.marker, readme=args.readme,
         logs=args.logs or osp.join('docs', f'results_{ds}'),
         epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
         probe_epochs=args.probe_epochs, extended=args.extended,
         curve_epochs=args.curve_epochs, curve_every=args.curve_every,
-        finetune_epochs=args.finetune_epochs,
+        finetune_epochs=args.finetune_epochs, report_only=args.report_only,
         command=shlex.join(['python', 'tools/results.py',
                             *(sys.argv[1:] if argv is None else argv)]))
     try:

@@ -25,7 +25,7 @@ from .learning_curve import LearningCurve
 from .protocol_settings import (knn_settings, partial_body_settings,
                                 probe_settings)
 from .report_json import summarise, write_json
-from .report_markdown import tables, write_between_markers
+from .report_markdown import headline, tables, write_between_markers
 from .step_store import StepStore
 from .tool_runs import EpochProgress, run_tool, test_argv, train_argv
 
@@ -51,6 +51,8 @@ class ResultsOptions:
         work_dir (str, optional): Default ``work_dirs/results_<dataset>``.
         json (str, optional): The JSON written (None: none).
         markdown (str, optional): The file whose tables are rewritten.
+        readme (str, optional): A file whose headline paragraph (between
+            the markers ``<tag>:headline``) is rewritten.
         marker (str, optional): The markers' tag, default the dataset.
         logs (str, optional): Where the runs' logs and plots are copied.
         epochs (int, optional): Pretraining epochs (default the configs').
@@ -64,6 +66,8 @@ class ResultsOptions:
             epochs (default: its configs').
         curve_every (int): Epochs between its evaluated checkpoints.
         finetune_epochs (int, optional): Default: the protocols' configs'.
+        report_only (bool): Compute nothing; write the JSON and tables of
+            what has finished under the current fingerprints.
         command (str): The command line, recorded in the JSON.
     """
     dataset: str
@@ -77,6 +81,7 @@ class ResultsOptions:
     work_dir: Optional[str] = None
     json: Optional[str] = None
     markdown: Optional[str] = None
+    readme: Optional[str] = None
     marker: Optional[str] = None
     logs: Optional[str] = None
     epochs: Optional[int] = None
@@ -87,6 +92,7 @@ class ResultsOptions:
     curve_epochs: Optional[int] = None
     curve_every: int = 10
     finetune_epochs: Optional[int] = None
+    report_only: bool = False
     command: str = ''
 
 
@@ -464,9 +470,22 @@ class ResultsPipeline:
         finetunes = self.finetunes.gather()
         if finetunes['finetune']:
             results.update(finetunes)
-        results.update(command=self.options.command, machine=machine(),
-                       commit=self.commit, runs=records)
+        # The commit(s) the numbers were computed at: their steps' own.
+        commits = sorted({step['commit'] for steps in records.values()
+                          for step in steps.values() if step.get('commit')})
+        results.update(command=self.computing_command(), machine=machine(),
+                       commit=commits[0] if len(commits) == 1 else commits,
+                       reported_at=self.commit, runs=records)
         return results
+
+    def computing_command(self) -> str:
+        """The command that computes this work dir's steps: this one, or
+        with ``report_only`` the one recorded by the last computing run."""
+        path = osp.join(self.work_dir, 'command.txt')
+        if self.options.report_only and osp.isfile(path):
+            with open(path) as f:
+                return f.read().strip()
+        return self.options.command
 
     def report(self) -> dict:
         """Write the JSON and the tables of what has finished."""
@@ -478,6 +497,11 @@ class ResultsPipeline:
             write_between_markers(self.options.markdown,
                                   tables(results, labels),
                                   self.options.marker or self.options.dataset)
+        text = headline(results, labels)
+        if self.options.readme and text:
+            tag = self.options.marker or self.options.dataset
+            write_between_markers(self.options.readme, text,
+                                  f'{tag}:headline')
         if results.get('learning_curve') and self.options.logs:
             from .plots import plot_learning_curve
             plot_learning_curve(
@@ -486,6 +510,11 @@ class ResultsPipeline:
         return results
 
     def __call__(self) -> dict:
+        if self.options.report_only:
+            return self.report()
+        os.makedirs(self.work_dir, exist_ok=True)
+        with open(osp.join(self.work_dir, 'command.txt'), 'w') as f:
+            f.write(self.options.command + '\n')
         self.ensure_data()
         checkpoints = {}
         for run, name, seed in self.runs():

@@ -1,7 +1,7 @@
 """The results as Markdown tables, put between markers of a file."""
 import os
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 
 def markers(tag: str):
@@ -86,6 +86,10 @@ def tables(results: dict, labels: Dict[str, str]) -> str:
                 lines.append(f'| {labels[name]} | ' + ' | '.join(
                     cell(table[name][kind][lv]) for lv in levels) + ' |')
     lines += curve_table(results, labels) + finetune_table(results, labels)
+    found = findings(results, labels)
+    if found:
+        lines += ['', 'What these numbers say (computed from them):', '']
+        lines += found
     return '\n'.join(lines)
 
 
@@ -161,3 +165,114 @@ def write_between_markers(path: str, text: str, tag: str) -> None:
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     with open(path, 'w') as f:
         f.write(content)
+
+
+def _mean(results: dict, key: str, name: str) -> Optional[float]:
+    value = (results.get(key) or {}).get(name)
+    return None if not value else value['mean']
+
+
+def _per_seed_gap(results: dict, key: str, a: str, b: str) -> str:
+    """``a - b`` per seed (the runs in seed order), signed, one decimal."""
+    runs_a = results[key][a]['runs']
+    runs_b = results[key][b]['runs']
+    return ' / '.join(f'{x - y:+.1f}' for x, y in zip(runs_a, runs_b))
+
+
+def findings(results: dict, labels: Dict[str, str]) -> List[str]:
+    """What the numbers say, as sentences computed from ``results``: the
+    gaps between encoders per evaluation (mean and per seed), the partial
+    body's drop, the learning curve's ends and the fine-tuning gains.
+
+    Args:
+        results (dict): As :func:`tables` takes it.
+        labels (dict): Encoder -> its name.
+
+    Returns:
+        list[str]: Markdown bullet lines (none where nothing is finished).
+    """
+    lines = []
+    pairs = [(a, b) for a, b in (('pstl', 'random_init'),
+                                 ('skeletonbt', 'random_init'),
+                                 ('pstl', 'skeletonbt'))
+             if a in results.get('linear_top1', {})
+             and b in results.get('linear_top1', {})]
+    evaluations = [('linear_top1', 'linear'),
+                   ('linear_top1_standardised', 'standardised linear'),
+                   ('knn_top1', f'kNN k={max(results["knn_ks"])}')]
+    for a, b in pairs:
+        parts = []
+        for key, what in evaluations:
+            if a in results[key] and b in results[key]:
+                gap = _mean(results, key, a) - _mean(results, key, b)
+                parts.append(f'{what} {gap:+.1f} points (per seed '
+                             f'{_per_seed_gap(results, key, a, b)})')
+        lines.append(f'- {labels[a]} against {labels[b]}: ' + '; '.join(parts)
+                     + '.')
+    spread = [(results['linear_top1'][n]['std'], n)
+              for n in results.get('linear_top1', {})
+              if results['linear_top1'][n].get('std') is not None]
+    if spread:
+        std, name = max(spread)
+        lines.append(f'- The widest spread over seeds (linear): '
+                     f'{labels[name]}, standard deviation {std:.1f} points.')
+    drop = results.get('partial_body_drop') or {}
+    for name in (n for n in labels if n in drop):
+        joints = drop[name].get('joints') or {}
+        if len(joints) > 1:
+            first, last = list(joints)[0], list(joints)[-1]
+            lines.append(
+                f'- Partial body, {labels[name]}: {joints[first]["mean"]:.1f}'
+                f' % with {first} joints removed, '
+                f'{joints[last]["mean"]:.1f} % with {last} removed (drop '
+                'mode).')
+    curve = results.get('learning_curve') or {}
+    for name in (n for n in labels if n in curve):
+        points = sorted(curve[name].items(), key=lambda kv: int(kv[0]))
+        best = max(points, key=lambda kv: kv[1]['linear_standardised'])
+        lines.append(
+            f'- Learning curve, {labels[name]} (one seed): standardised '
+            f'linear {points[0][1]["linear_standardised"]:.1f} % at epoch '
+            f'{points[0][0]}, {points[-1][1]["linear_standardised"]:.1f} % '
+            f'at epoch {points[-1][0]}, best '
+            f'{best[1]["linear_standardised"]:.1f} % at epoch {best[0]}.')
+    table = results.get('finetune') or {}
+    for protocol, rows in table.items():
+        if 'scratch' not in rows:
+            continue
+        share = results['finetune_protocols'][protocol]['label_fraction']
+        base = rows['scratch']['mean']
+        gains = [f'{labels[n]} {rows[n]["mean"] - base:+.1f}'
+                 for n in labels if n in rows and n != 'scratch']
+        if gains:
+            lines.append(f'- Fine-tuning with {100 * share:g} % of the '
+                         'labels, against training from scratch: '
+                         + ', '.join(gains) + ' points.')
+    return lines
+
+
+def headline(results: dict, labels: Dict[str, str]) -> str:
+    """One paragraph for the README: the run, and linear / standardised
+    linear top-1 of each encoder (mean over its seeds; an encoder with
+    fewer seeds than the run's says how many it has)."""
+    names = [n for n in labels if n in results.get('linear_top1', {})]
+    if not names:
+        return ''
+    seeds = len(results['seeds'])
+
+    def numbers(name):
+        count = len(results['linear_top1'][name]['runs'])
+        std = _mean(results, 'linear_top1_standardised', name)
+        return (f'{labels[name]} {_mean(results, "linear_top1", name):.1f} %'
+                + (f' ({std:.1f} % standardised' if std is not None else ' (')
+                + (f', {count} of {seeds} seeds)' if count < seeds else ')'))
+
+    commit = results.get('commit', '?')
+    commit = commit[:7] if isinstance(commit, str) else ', '.join(
+        c[:7] for c in commit)
+    return (f'After {results["pretrain_epochs"]} epochs of pretraining, '
+            'linear top-1 on the test split: '
+            + ', '.join(numbers(n) for n in names) + '; seeds '
+            f'{", ".join(map(str, results["seeds"]))} (each number the mean '
+            f'over its finished seeds), computed at '
+            f'{commit} (`{results["command"]}`).')

@@ -44,7 +44,8 @@ def toy_options(root, **kwargs):
         dataset='toy', config_dir=str(root / 'configs'), seeds=(0, ),
         ann_file=str(root / 'toy.pkl'), work_dir=str(root / 'work'),
         json=str(root / 'results.json'), markdown=str(root / 'results.md'),
-        logs=str(root / 'logs'), command='toy'), **kwargs})
+        readme=str(root / 'README.md'), logs=str(root / 'logs'),
+        command='toy'), **kwargs})
 
 
 @pytest.fixture(scope='module')
@@ -58,6 +59,9 @@ def toy(tmp_path_factory):
     write_annotations(root / 'toy.pkl', 2, 0)  # 20 clips in every split
     (root / 'results.md').write_text(
         '# Results\n\n<!-- toy:begin -->\nold\n<!-- toy:end -->\n\nAfter.\n')
+    (root / 'README.md').write_text(
+        '## Results\n<!-- toy:headline:begin -->\nold\n'
+        '<!-- toy:headline:end -->\n')
     results = ResultsPipeline(toy_options(root))()
     again = ResultsPipeline(toy_options(root))()
     return dict(root=root, results=results, again=again)
@@ -89,6 +93,7 @@ def test_the_json_holds_every_number_in_range(toy):
     assert list(drop['pstl']['joints']) == ['0', '2']
     assert list(drop['pstl']['parts']) == ['0', '1']
     assert re.fullmatch(r'[0-9a-f]{40}(\+dirty)?', results['commit'])
+    assert results['reported_at'] == results['commit']
     assert set(results['runs']) == {'random_init_seed0', 'pstl_seed0'}
     assert set(results['runs']['pstl_seed0']) == {
         'pretrain', 'features', 'evaluate', 'partial_body'}
@@ -128,6 +133,18 @@ def test_the_tables_logs_and_a_second_run(toy):
     assert 'Joints removed (of 25)' in text
     assert 'Body parts removed (of 5)' in text
     assert (root / 'logs' / 'pstl_seed0' / 'partial_body.png').is_file()
+    # The prose under the tables and the README's paragraph are the JSON's.
+    results = toy['results']
+    gap = (results['linear_top1']['pstl']['mean']
+           - results['linear_top1']['random_init']['mean'])
+    assert (f'- PSTL against Random init (frozen): linear {gap:+.1f} points'
+            in text)
+    readme = (root / 'README.md').read_text()
+    assert 'old' not in readme
+    assert (f'PSTL {results["linear_top1"]["pstl"]["mean"]:.1f} % ('
+            f'{results["linear_top1_standardised"]["pstl"]["mean"]:.1f} % '
+            'standardised)') in readme
+    assert f'computed at {results["commit"][:7]} (`toy`)' in readme
     assert len(list((root / 'logs' / 'pstl_seed0').glob('2*.log'))) == 1
     # Nothing ran again.
     assert toy['again'] == toy['results']
@@ -135,6 +152,17 @@ def test_the_tables_logs_and_a_second_run(toy):
     assert log.count('pretraining pstl_seed0') == 1
     assert log.count('pstl_seed0: epoch 1/1 loss') == 1
     assert log.count('partial body of pstl_seed0') == 1
+
+
+def test_report_only_computes_nothing(toy):
+    root = toy['root']
+    log = root / 'work' / 'results.log'
+    before = log.read_text()
+    results = ResultsPipeline(toy_options(
+        root, report_only=True, json=str(root / 'again.json'),
+        markdown=None, readme=None, command='report'))()
+    assert results == toy['results']  # command: the computing run's
+    assert log.read_text() == before
 
 
 def test_a_changed_fingerprint_reruns_only_what_it_determines(toy):

@@ -19,16 +19,24 @@ def test_an_unknown_dataset_names_the_config_and_the_known_ones(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_make_results_nwucla_runs_the_nw_ucla_configs():
+def _make_results(*variables):
     out = subprocess.run(
         # -o: the set-up stamp counts as done (never STAMP=Makefile: make
         # remakes a makefile even under -n, and that rule builds the venv).
         ['make', '-n', '--no-print-directory', '-o', '.venv/.installed',
-         'results-nwucla'], cwd=str(REPO_ROOT), check=True,
+         'results-nwucla', *variables], cwd=str(REPO_ROOT), check=True,
         capture_output=True, text=True, env={'PATH': '/usr/bin:/bin'}).stdout
-    assert [word for word in out.split() if word != '\\'] == [
+    return [word for word in out.split() if word != '\\']
+
+
+def test_make_results_nwucla_runs_the_nw_ucla_configs():
+    command = [
         '.venv/bin/python', 'tools/results.py', '--dataset', 'nw_ucla_xview',
         '--src', '../shared/data/nw_ucla/nw_ucla_all_sqe.tgz', '--converter',
         'nw_ucla', '--json', 'docs/results_nw_ucla.json', '--logs',
-        'docs/results_nw_ucla'
+        'docs/results_nw_ucla', '--readme', 'README.md'
     ]
+    assert _make_results() == command
+    assert _make_results('EXTENDED=1') == command + ['--extended']
+    assert _make_results('ABLATIONS=1', 'EXTENDED=1') == command + [
+        '--ablations', '--extended']

@@ -1,0 +1,51 @@
+"""The published NW-UCLA results are the JSON's: the tables and sentences in
+docs/results.md and the README's paragraph are what the results tool
+writes from docs/results_nw_ucla.json, and the hand-written prose beside
+them gives no numbers of its own."""
+import json
+import re
+
+import pytest
+
+from pstl_mm.results import find_dataset_configs
+from pstl_mm.results.report_markdown import headline, markers, tables
+
+from tests.conftest import CONFIG_DIR, REPO_ROOT
+
+JSON = REPO_ROOT / 'docs' / 'results_nw_ucla.json'
+TAG = 'nw_ucla_xview'
+
+
+def _between(text: str, tag: str) -> str:
+    begin, end = markers(tag)
+    assert begin in text and end in text, f'no {tag} markers'
+    return text.split(begin, 1)[1].split(end, 1)[0].strip('\n')
+
+
+@pytest.fixture(scope='module')
+def published():
+    results = json.loads(JSON.read_text())
+    configs = find_dataset_configs(TAG, str(CONFIG_DIR))
+    labels = {name: configs.labels.get(name, name)
+              for name in ['random_init', *configs.pretrainings,
+                           *configs.ablations]}
+    labels['scratch'] = configs.labels['scratch']
+    return results, labels
+
+
+def test_the_tables_are_the_jsons(published):
+    results, labels = published
+    text = (REPO_ROOT / 'docs' / 'results.md').read_text()
+    assert _between(text, TAG) == tables(results, labels)
+
+
+def test_the_readme_paragraph_is_the_jsons(published):
+    results, labels = published
+    text = (REPO_ROOT / 'README.md').read_text()
+    assert _between(text, f'{TAG}:headline') == headline(results, labels)
+
+
+def test_the_hand_written_prose_gives_no_numbers():
+    text = (REPO_ROOT / 'docs' / 'results.md').read_text()
+    prose = text.split('## Reading the numbers', 1)[1].split('\n## ', 1)[0]
+    assert not re.findall(r'\d+(?:\.\d+)? ?(?:%|points)', prose), prose
