@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from pstl_mm.results import ResultsOptions, ResultsPipeline
+from pstl_mm.results import ResultsPipeline
 from pstl_mm.results.finetune_runs import val_top1
 from pstl_mm.results.report_json import summary
 from pstl_mm.results.report_markdown import cell
 
 from tests.conftest import write_annotations
-from tests.results.test_pipeline import TOY_CONFIGS
+from tests.results.test_pipeline import TOY_CONFIGS, toy_options
 
 FINETUNE = """
 _base_ = ['../linear/linear_toy.py']
@@ -63,12 +63,7 @@ def extended(tmp_path_factory):
     write_annotations(root / 'toy.pkl', 2, 0)  # 20 clips in every split
 
     def options():
-        return ResultsOptions(
-            dataset='toy', config_dir=str(root / 'configs'), seeds=(0, ),
-            ann_file=str(root / 'toy.pkl'), work_dir=str(root / 'work'),
-            json=str(root / 'results.json'),
-            markdown=str(root / 'results.md'), logs=str(root / 'logs'),
-            extended=True, curve_every=1, command='toy')
+        return toy_options(root, extended=True, curve_every=1, readme=None)
 
     results = ResultsPipeline(options())()
     again = ResultsPipeline(options())()
