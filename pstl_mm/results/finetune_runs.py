@@ -50,8 +50,11 @@ class FinetuneRuns:
             cfg = resolved_config(self.configs[protocol])
             epochs = (self.pipeline.options.finetune_epochs
                       or int(cfg.train_cfg.max_epochs))
+            interval = int(cfg.train_cfg.get('val_interval', 1))
             self._settings[protocol] = dict(
                 config=self.configs[protocol], epochs=epochs,
+                # Validated at the last epoch, whatever the epochs.
+                val_interval=interval if epochs % interval == 0 else epochs,
                 label_fraction=float(cfg.train_dataloader.dataset.get(
                     'label_fraction', 1.0)))
         return self._settings[protocol]
@@ -64,6 +67,7 @@ class FinetuneRuns:
         options = dict(p.data_options(
             ['train_dataloader', 'val_dataloader', 'test_dataloader']))
         options['train_cfg.max_epochs'] = settings['epochs']
+        options['train_cfg.val_interval'] = settings['val_interval']
         options['default_hooks.checkpoint.interval'] = settings['epochs']
         options['default_hooks.checkpoint.max_keep_ckpts'] = 1
         options['default_hooks.checkpoint.save_best'] = None

@@ -114,3 +114,24 @@ def test_the_finetuning_rows_start_from_the_pretraining_or_scratch(extended):
     log = (work / 'results.log').read_text()
     assert log.count('fine-tuning finetune_pstl_seed0') == 1
     assert log.count('pretraining pstl_curve_seed0') == 1
+
+
+def test_the_last_epoch_is_always_validated(tmp_path):
+    """The reported top-1 is the last epoch's: with epochs that are not a
+    multiple of the config's validation interval, the interval becomes the
+    epochs."""
+    import types
+
+    from pstl_mm.results.finetune_runs import FinetuneRuns
+    config = tmp_path / 'finetune_x.py'
+    config.write_text('train_cfg = dict(max_epochs=40, val_interval=10)\n'
+                      'train_dataloader = dict(dataset=dict())\n')
+    for epochs, interval in ((None, 10), (30, 10), (25, 25)):
+        pipeline = types.SimpleNamespace(
+            configs=types.SimpleNamespace(finetunes=dict(finetune=str(
+                config))),
+            options=types.SimpleNamespace(finetune_epochs=epochs))
+        settings = FinetuneRuns(pipeline).settings('finetune')
+        assert settings['epochs'] == (epochs or 40)
+        assert settings['val_interval'] == interval
+        assert settings['label_fraction'] == 1.0
