@@ -172,11 +172,11 @@ def _mean(results: dict, key: str, name: str) -> Optional[float]:
     return None if not value else value['mean']
 
 
-def _per_seed_gap(results: dict, key: str, a: str, b: str) -> str:
-    """``a - b`` per seed (the runs in seed order), signed, one decimal."""
-    runs_a = results[key][a]['runs']
-    runs_b = results[key][b]['runs']
-    return ' / '.join(f'{x - y:+.1f}' for x, y in zip(runs_a, runs_b))
+def _gaps(results: dict, key: str, a: str, b: str) -> List[float]:
+    """``a - b`` per seed both have finished (runs are in seed order, and a
+    run's seeds finish in that order)."""
+    return [x - y for x, y in zip(results[key][a]['runs'],
+                                  results[key][b]['runs'])]
 
 
 def findings(results: dict, labels: Dict[str, str]) -> List[str]:
@@ -204,18 +204,23 @@ def findings(results: dict, labels: Dict[str, str]) -> List[str]:
         parts = []
         for key, what in evaluations:
             if a in results[key] and b in results[key]:
-                gap = _mean(results, key, a) - _mean(results, key, b)
-                parts.append(f'{what} {gap:+.1f} points (per seed '
-                             f'{_per_seed_gap(results, key, a, b)})')
-        lines.append(f'- {labels[a]} against {labels[b]}: ' + '; '.join(parts)
-                     + '.')
-    spread = [(results['linear_top1'][n]['std'], n)
-              for n in results.get('linear_top1', {})
-              if results['linear_top1'][n].get('std') is not None]
-    if spread:
-        std, name = max(spread)
-        lines.append(f'- The widest spread over seeds (linear): '
-                     f'{labels[name]}, standard deviation {std:.1f} points.')
+                gaps = _gaps(results, key, a, b)
+                parts.append(f'{what} {sum(gaps) / len(gaps):+.1f} points '
+                             '(per seed ' + ' / '.join(
+                                 f'{g:+.1f}' for g in gaps) + ')')
+        seeds = len(_gaps(results, 'linear_top1', a, b))
+        lines.append(f'- {labels[a]} against {labels[b]}, over the '
+                     f'{seeds} seed{"s" * (seeds > 1)} both have: '
+                     + '; '.join(parts) + '.')
+    for key, what in evaluations[:2]:
+        spread = [(value['std'], n) for n, value in
+                  (results.get(key) or {}).items()
+                  if value.get('std') is not None and n in labels]
+        if spread:
+            std, name = max(spread)
+            lines.append(f'- The widest spread over seeds ({what}): '
+                         f'{labels[name]}, standard deviation {std:.1f} '
+                         'points.')
     drop = results.get('partial_body_drop') or {}
     for name in (n for n in labels if n in drop):
         joints = drop[name].get('joints') or {}

@@ -137,8 +137,8 @@ def test_the_tables_logs_and_a_second_run(toy):
     results = toy['results']
     gap = (results['linear_top1']['pstl']['mean']
            - results['linear_top1']['random_init']['mean'])
-    assert (f'- PSTL against Random init (frozen): linear {gap:+.1f} points'
-            in text)
+    assert (f'- PSTL against Random init (frozen), over the 1 seed both '
+            f'have: linear {gap:+.1f} points' in text)
     readme = (root / 'README.md').read_text()
     assert 'old' not in readme
     assert (f'PSTL {results["linear_top1"]["pstl"]["mean"]:.1f} % ('

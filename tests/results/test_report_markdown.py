@@ -46,9 +46,12 @@ def test_tables_of_known_results():
         '| Encoder | 0 | 2 |', '|---|---|---|',
         '| PSTL | 50.0 ± 14.1 (40.0 / 60.0) | 41.2 ± 1.0 (40.2 / 42.2) |',
         '', 'What these numbers say (computed from them):', '',
-        '- PSTL against Random: linear +40.0 points (per seed +30.0).',
+        '- PSTL against Random, over the 1 seed both have: linear +30.0 '
+        'points (per seed +30.0).',
         '- The widest spread over seeds (linear): PSTL, standard deviation '
         '14.1 points.',
+        '- The widest spread over seeds (standardised linear): PSTL, '
+        'standard deviation 14.1 points.',
         '- Partial body, PSTL: 50.0 % with 0 joints removed, 41.2 % with 2 '
         'removed (drop mode).',
     ]
