@@ -1,6 +1,7 @@
 """A results run's fine-tuning rows: the fine-tune and semi-supervised
 protocols from each pretraining and from scratch, per seed."""
 import re
+import shutil
 from typing import Dict, List, Optional
 
 from .fingerprint import fingerprint, resolved_config
@@ -106,7 +107,6 @@ class FinetuneRuns:
         fp = self.fingerprint(protocol, encoder, seed, checkpoint)
         if p.store.load(run, 'finetune', fp) is not None:
             return
-        import shutil
         shutil.rmtree(p.store.path(run), ignore_errors=True)
         settings = self.settings(protocol)
         p.log(f'fine-tuning {run} ({settings["config"]}, '
