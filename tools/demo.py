@@ -3,6 +3,7 @@
 Usage::
 
     python tools/demo.py [--work-dir work_dirs/demo] [--data PKL]
+        [--seed 0 [1 ...]] [--json PATH]
         [--pretrain-options K=V ...] [--linear-options K=V ...]
         [--partial-body-options K=V ...]
 
@@ -21,9 +22,18 @@ accuracy in it), the full runner logs go to ``<work-dir>/demo.log`` and the
 runs' own log folders. The ``--*-options`` override keys of a stage's config
 (e.g. a smaller encoder for a quicker run), as ``--cfg-options`` does for
 ``tools/train.py``.
+
+``--seed`` is every stage's ``randomness.seed`` (the pretraining's draws, the
+random-init encoder, the linear classifier, the partial-body draws; the
+synthetic set stays the same). Given several seeds, the chain runs once per
+seed in ``<work-dir>/seed<N>`` and ends with the margin of each and their
+spread; ``--json`` writes them (``docs/demo_seeds.json`` is seeds 5-9, the
+spread the README quotes, and the last line of a run compares its margin
+with it).
 """
 import argparse
 import contextlib
+import json
 import os
 import os.path as osp
 import sys
@@ -45,6 +55,8 @@ with warnings.catch_warnings(record=True) as IMPORT_WARNINGS:
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs', 'pstl', 'demo')
 DEFAULT_DATA = osp.join('data', 'demo', 'synthetic_demo.pkl')
+#: The committed spread of the margin over seeds the default run does not use.
+SPREAD_JSON = osp.join(REPO, 'docs', 'demo_seeds.json')
 #: The stages' configs in ``configs/pstl/demo/``.
 STAGE_CONFIGS = {
     'pretrain': 'demo_pstl_synthetic',
@@ -57,6 +69,11 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'demo'))
     parser.add_argument('--data', default=DEFAULT_DATA)
+    parser.add_argument('--seed', type=int, nargs='+', default=[0],
+                        help='randomness.seed of every stage; several seeds '
+                        'run the chain once each')
+    parser.add_argument('--json', help='write each seed\'s linear top-1 '
+                        'and margin here')
     for stage, config in STAGE_CONFIGS.items():
         parser.add_argument(
             f'--{stage}-options', nargs='+', action=DictAction, default={},
@@ -119,13 +136,16 @@ class Demo:
         work_dir (str): Where every run writes.
         config_options (dict, optional): Config name -> keys merged into
             that config last.
+        seed (int): ``randomness.seed`` of every stage.
     """
 
     def __init__(self, data: str, work_dir: str,
-                 config_options: Optional[dict] = None) -> None:
+                 config_options: Optional[dict] = None,
+                 seed: int = 0) -> None:
         self.data = data
         self.work_dir = work_dir
         self.config_options = config_options or {}
+        self.seed = seed
         self.console = sys.stdout
         os.makedirs(work_dir, exist_ok=True)
         self.log_path = osp.join(work_dir, 'demo.log')
@@ -158,6 +178,7 @@ class Demo:
             if cfg.get(loader):
                 cfg[loader].dataset.ann_file = self.data
         cfg.merge_from_dict(options)
+        cfg.merge_from_dict({'randomness.seed': self.seed})
         cfg.merge_from_dict(self.config_options.get(config, {}))
         if 'runner_type' not in cfg:
             return Runner.from_cfg(cfg)
@@ -244,15 +265,16 @@ def summarise(losses: np.ndarray, epochs: int, results: dict) -> str:
     return '\n'.join(lines)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    demo = Demo(args.data, args.work_dir, {
+def run_chain(args, seed: int, work_dir: str) -> dict:
+    """Steps 1-4 with ``seed``; prints the table, returns the top-1s."""
+    demo = Demo(args.data, work_dir, {
         config: getattr(args, f'{stage.replace("-", "_")}_options')
         for stage, config in STAGE_CONFIGS.items()
-    })
+    }, seed=seed)
     with demo.logged():
         ensure_data(args.data)
-    print(f'[demo] synthetic set: {args.data}; full logs: {demo.log_path}')
+    print(f'[demo] seed {seed}; synthetic set: {args.data}; '
+          f'full logs: {demo.log_path}')
     checkpoint, losses, epochs = pretrain(demo)
     results = {}
     for name, init in (('PSTL pretrained', checkpoint),
@@ -265,10 +287,70 @@ def main(argv=None) -> int:
     print(f'\n[demo] pretrained encoder: {checkpoint}')
     for name, result in results.items():
         print(f'[demo] partial-body curves ({name}): {result["plot"]}')
-    gain = results['PSTL pretrained']['linear'] - \
-        results['random init']['linear']
-    print(f'[demo] pretraining changed linear top-1 by {100 * gain:+.1f} '
-          'points over the random-init encoder')
+    pstl = 100 * results['PSTL pretrained']['linear']
+    random_init = 100 * results['random init']['linear']
+    return dict(seed=seed, pstl=round(pstl, 2),
+                random_init=round(random_init, 2),
+                margin=round(pstl - random_init, 2))
+
+
+def spread(margins) -> dict:
+    """Mean, sample std (None for one), min and max of the margins."""
+    values = np.asarray(margins, dtype=float)
+    return dict(mean=round(float(values.mean()), 2),
+                std=(round(float(values.std(ddof=1)), 2)
+                     if len(values) > 1 else None),
+                min=round(float(values.min()), 2),
+                max=round(float(values.max()), 2))
+
+
+def committed_spread(path: str = SPREAD_JSON) -> Optional[str]:
+    """The committed spread as a phrase, or None without the file."""
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        record = json.load(f)
+    s = record['spread']
+    seeds = record['seeds']
+    return (f'seeds {seeds[0]}-{seeds[-1]} gave {s["min"]:+.1f} to '
+            f'{s["max"]:+.1f} (mean {s["mean"]:+.1f}) at '
+            f'{record["commit"]}')
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    runs = []
+    for seed in args.seed:
+        work_dir = args.work_dir if len(args.seed) == 1 else osp.join(
+            args.work_dir, f'seed{seed}')
+        runs.append(run_chain(args, seed, work_dir))
+        run = runs[-1]
+        line = (f'[demo] pretraining changed linear top-1 by '
+                f'{run["margin"]:+.1f} points over the random-init encoder '
+                f'({run["pstl"]:.1f} vs {run["random_init"]:.1f}, seed {seed})')
+        print(line)
+    if len(runs) > 1:
+        print('\n[demo] margin per seed: ' + ', '.join(
+            f'{r["seed"]}: {r["margin"]:+.1f}' for r in runs))
+        s = spread([r['margin'] for r in runs])
+        std = '' if s['std'] is None else f' ± {s["std"]:.1f}'
+        print(f'[demo] margin {s["mean"]:+.1f}{std} (min {s["min"]:+.1f}, '
+              f'max {s["max"]:+.1f}) over seeds '
+              f'{", ".join(str(r["seed"]) for r in runs)}')
+    else:
+        known = committed_spread()
+        if known:
+            print(f'[demo] for comparison, {known} (docs/demo_seeds.json)')
+    if args.json:
+        from pstl_mm.results.fingerprint import git_commit
+        record = dict(commit=git_commit(REPO), seeds=list(args.seed),
+                      runs=runs, spread=spread([r['margin'] for r in runs]),
+                      command='python tools/demo.py ' + ' '.join(
+                          argv if argv is not None else sys.argv[1:]))
+        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
+        with open(args.json, 'w') as f:
+            json.dump(record, f, indent=1)
+        print(f'[demo] wrote {args.json}')
     print(f'[demo] runs, checkpoints and their logs: {args.work_dir}/')
     return 0
 

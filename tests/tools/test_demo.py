@@ -1,4 +1,5 @@
 """``tools/demo.py`` tells a short story: progress bars, the table, paths."""
+import json
 import re
 import subprocess
 import sys
@@ -8,7 +9,8 @@ from tests.conftest import REPO_ROOT
 SMALL = ['model.backbone.hidden_channels=8', 'model.backbone.out_channels=32']
 
 
-def test_demo_prints_bars_and_the_table_and_logs_the_rest(tmp_path):
+def run_small_demo(tmp_path, *extra):
+    """The demo on a 2+1-clip-per-class set with a tiny encoder."""
     data = tmp_path / 'demo.pkl'
     subprocess.run([
         sys.executable,
@@ -18,7 +20,7 @@ def test_demo_prints_bars_and_the_table_and_logs_the_rest(tmp_path):
     work_dir = tmp_path / 'work'
     proc = subprocess.run([
         sys.executable, str(REPO_ROOT / 'tools' / 'demo.py'), '--data',
-        str(data), '--work-dir', str(work_dir),
+        str(data), '--work-dir', str(work_dir), *extra,
         '--pretrain-options', 'train_cfg.max_epochs=1', *SMALL,
         'model.neck.in_channels=32', 'model.neck.hidden_channels=64',
         'model.neck.out_channels=64',
@@ -29,6 +31,11 @@ def test_demo_prints_bars_and_the_table_and_logs_the_rest(tmp_path):
         'test_cfg.part_levels=(0,1)'
     ], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc, work_dir
+
+
+def test_demo_prints_bars_and_the_table_and_logs_the_rest(tmp_path):
+    proc, work_dir = run_small_demo(tmp_path)
     text = proc.stdout
     assert len(text.splitlines()) <= 80, text
     # Nothing on stderr: the bars go to stdout, the runners' output to the
@@ -44,3 +51,29 @@ def test_demo_prints_bars_and_the_table_and_logs_the_rest(tmp_path):
     log = (work_dir / 'demo.log').read_text()
     assert 'Config:' in log and 'Epoch(train)' in log
     assert f'runs, checkpoints and their logs: {work_dir}/' in text
+    margin = re.search(r'pretraining changed linear top-1 by ([-+]\d+\.\d) '
+                       r'points .*\((\d+\.\d) vs (\d+\.\d), seed 0\)', text)
+    assert margin, text
+    assert abs(float(margin[1]) - (float(margin[2]) - float(margin[3]))) \
+        <= 0.11
+
+
+def test_several_seeds_run_apart_and_give_their_spread(tmp_path):
+    out = tmp_path / 'seeds.json'
+    proc, work_dir = run_small_demo(tmp_path, '--seed', '3', '4', '--json',
+                                    str(out))
+    record = json.loads(out.read_text())
+    assert record['seeds'] == [3, 4]
+    assert [r['seed'] for r in record['runs']] == [3, 4]
+    for run in record['runs']:
+        assert abs(run['margin'] - (run['pstl'] - run['random_init'])) < 0.02
+        assert (work_dir / f'seed{run["seed"]}' / 'demo.log').is_file()
+    margins = [r['margin'] for r in record['runs']]
+    assert record['spread']['min'] == min(margins)
+    assert record['spread']['max'] == max(margins)
+    assert abs(record['spread']['mean'] - sum(margins) / 2) < 0.011
+    # Each stage ran with its seed.
+    log = (work_dir / 'seed4' / 'pretrain').rglob('*.log')
+    assert any("seed=4" in p.read_text() or "'seed': 4" in p.read_text()
+               for p in log)
+    assert 'margin per seed: 3: ' in proc.stdout
