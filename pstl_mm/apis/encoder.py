@@ -52,7 +52,7 @@ def backbone_config(config: ConfigType, checkpoint: Optional[dict] = None,
         path (str): The checkpoint file, for error messages.
 
     Returns:
-        dict: The ``MaskableSTGCN`` config (``init_cfg`` removed).
+        dict: The encoder's config (``init_cfg`` removed).
 
     Raises:
         ValueError: Neither holds an encoder config.
@@ -94,8 +94,8 @@ def init_encoder(config: ConfigType = None,
         device (str | torch.device): Where the encoder runs.
 
     Returns:
-        MaskableSTGCN: Frozen (eval mode, no gradients), with the config's
-        layout (``encoder.layout``).
+        SkeletonEncoder: Frozen (eval mode, no gradients), with the
+        config's layout (``encoder.layout``).
 
     Raises:
         ValueError: No encoder config can be found.

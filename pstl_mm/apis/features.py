@@ -71,7 +71,7 @@ def extract_features(encoder,
     ``FormatGCNInput`` does).
 
     Args:
-        encoder (MaskableSTGCN): The encoder, e.g. from
+        encoder (SkeletonEncoder): The encoder, e.g. from
             :func:`init_encoder`.
         clips (np.ndarray | list[np.ndarray]): N clips (M, T, V, C), as a
             list or an (N, M, T, V, C) array.
@@ -161,7 +161,7 @@ def dataset_features(encoder, dataset, indices: Optional[Sequence[int]] = None,
     """Features, names and labels of a dataset's clips.
 
     Args:
-        encoder (MaskableSTGCN): The encoder.
+        encoder (SkeletonEncoder): The encoder.
         dataset: As :func:`build_clip_dataset` returns it.
         indices (Sequence[int], optional): The samples; default all.
         batch_size (int): Clips per forward pass.

@@ -213,7 +213,8 @@ def mask_arguments(module, method: str, view: Dict,
     if not _takes(cls, method, JOINT_MASK):
         raise ValueError(f'{where}: a joint_mask is given but '
                          f'{cls.__name__} takes no joint_mask argument (in '
-                         f'{method}); use MaskableSTGCN and MaskedGCNHead')
+                         f'{method}); use an encoder of the contract (SkeletonEncoder: '
+                         'MaskableSTGCN, MaskedBackbone) and MaskedGCNHead')
     kwargs = {JOINT_MASK: view[JOINT_MASK]}
     if view.get(KEPT_JOINTS) is not None and _takes(cls, method, KEPT_JOINTS):
         kwargs[KEPT_JOINTS] = view[KEPT_JOINTS]

@@ -4,13 +4,13 @@ from typing import List, Optional, Tuple
 import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
-from mmengine.model import BaseModule
 
 from ...skeleton import get_layout, graph_adjacency
 from ...structures import KeptJoints, check_kept_joints
 from ...structures import kept_joints as kept_joints_of
 from ..layers import (PackedBitsDropout, StridedPointwiseConv2d, graph_conv,
                       masked_batch_norm_1d, masked_batch_norm_2d)
+from .skeleton_encoder import SkeletonEncoder
 
 
 def _norm(bn: nn.Module, x: torch.Tensor,
@@ -148,8 +148,11 @@ class MaskableSTGCNBlock(nn.Module):
 
 
 @MODELS.register_module()
-class MaskableSTGCN(BaseModule):
+class MaskableSTGCN(SkeletonEncoder):
     """ST-GCN encoder of PSTL, able to remove joints from its computation.
+
+    It fulfils the encoder contract (:class:`SkeletonEncoder`) exactly, and
+    takes one more argument, the mask's ``kept_joints``.
 
     The default is the 16-hidden-channel ST-GCN of the paper: 10 blocks with
     widths 16, 16, 16, 16, 32 (stride 2), 32, 32, 64 (stride 2), 64, 256,
@@ -269,11 +272,6 @@ class MaskableSTGCN(BaseModule):
         self.blocks = nn.ModuleList(blocks)
         if frozen:
             self.requires_grad_(False)
-
-    def train(self, mode: bool = True) -> 'MaskableSTGCN':
-        """Set train mode; a frozen backbone always stays in eval mode."""
-        super().train(mode and not self.frozen)
-        return self
 
     def _check_inputs(self, x: torch.Tensor,
                       joint_mask: Optional[torch.Tensor]):
@@ -467,24 +465,3 @@ class MaskableSTGCN(BaseModule):
             summed = h.sum(dim=(2, 3)).view(n, m, -1)
             return (summed / (kept[:, None, None] * h.shape[2])).mean(dim=1)
         return h.mean(dim=(2, 3)).view(n, m, -1).mean(dim=1)
-
-    @staticmethod
-    def pool(features: torch.Tensor,
-             joint_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Average features over time and kept joints, then over persons.
-
-        Args:
-            features (torch.Tensor): (N, M, C, T, V) output of
-                :meth:`forward`.
-            joint_mask (torch.Tensor, optional): (N, V) or (V,) bool, True
-                for a removed joint, as given to :meth:`forward`.
-
-        Returns:
-            torch.Tensor: (N, C) features.
-        """
-        n, m, c, t, v = features.shape
-        if joint_mask is None:
-            return features.mean(dim=(3, 4)).mean(dim=1)
-        kept = (~joint_mask).to(features.dtype).expand(n, v).sum(dim=1)
-        summed = features.sum(dim=(3, 4))  # removed joints are zero
-        return (summed / (kept[:, None, None] * t)).mean(dim=1)

@@ -26,7 +26,7 @@ class FeatureExtractor(BaseModel):
     (``tools/publish_encoder.py``, plain keys).
 
     Args:
-        backbone (dict): The encoder config, e.g. ``MaskableSTGCN``.
+        backbone (dict): The encoder config, any ``SkeletonEncoder``.
         data_preprocessor (dict, optional): Defaults to MMAction2's
             ``ActionDataPreprocessor``, as ``RecognizerGCN``'s.
         init_cfg (dict, optional): Initialisation config.

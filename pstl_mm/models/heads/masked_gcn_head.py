@@ -5,12 +5,12 @@ import torch
 from mmaction.models.heads import GCNHead
 from mmaction.registry import MODELS
 
-from ..backbones.maskable_stgcn import MaskableSTGCN
+from ..backbones.skeleton_encoder import pool_kept_joints
 
 
 @MODELS.register_module()
 class MaskedGCNHead(GCNHead):
-    """``GCNHead`` that averages over kept joints (``MaskableSTGCN.pool``).
+    """``GCNHead`` that averages over kept joints (``SkeletonEncoder.pool``).
 
     Given ``joint_mask`` ((N, V) bool, True = removed; handed over by
     :class:`~pstl_mm.models.MaskedRecognizerGCN` as a head kwarg), the
@@ -37,7 +37,7 @@ class MaskedGCNHead(GCNHead):
         """
         if joint_mask is None:
             return super().forward(x, **kwargs)
-        pooled = MaskableSTGCN.pool(x, joint_mask)  # N, C
+        pooled = pool_kept_joints(x, joint_mask)  # N, C
         if self.dropout is not None:
             pooled = self.dropout(pooled)
         return self.fc(pooled)

@@ -25,7 +25,7 @@ class MaskedRecognizerGCN(RecognizerGCN):
     :class:`~pstl_mm.models.MaskableSTGCN`), and the same masks go to the
     head as ``joint_mask`` through MMAction2's ``loss_predict_kwargs``;
     :class:`~pstl_mm.models.MaskedGCNHead` then pools over the kept joints
-    with ``MaskableSTGCN.pool``.
+    with ``SkeletonEncoder.pool``.
 
     Without masks (or in ``mode='tensor'``, which has no data samples) it is
     exactly :class:`~mmaction.models.RecognizerGCN`.

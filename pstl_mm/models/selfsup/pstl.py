@@ -31,7 +31,9 @@ class PSTL(BaseModel):
     (N, M, T, V, C) tensor for a view without a mask.
 
     Args:
-        backbone (dict): :class:`MaskableSTGCN` config.
+        backbone (dict): The encoder's config: any
+            :class:`~pstl_mm.models.SkeletonEncoder` (``MaskableSTGCN``,
+            ``MaskedBackbone``).
         neck (dict): Projector config.
         head (dict): :class:`BarlowTwinsHead` config.
         pairs (dict[str, tuple[str, str]], optional): Loss name -> the two
