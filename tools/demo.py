@@ -72,6 +72,9 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, nargs='+', default=[0],
                         help='randomness.seed of every stage; several seeds '
                         'run the chain once each')
+    parser.add_argument('--no-partial-body', action='store_true',
+                        help='stop after the linear evaluations (the margin '
+                        'needs no more; a sweep over seeds)')
     parser.add_argument('--json', help='write each seed\'s linear top-1 '
                         'and margin here')
     for stage, config in STAGE_CONFIGS.items():
@@ -253,7 +256,9 @@ def summarise(losses: np.ndarray, epochs: int, results: dict) -> str:
     lines.append(f'\n{"top-1 (%)":<28}' + ''.join(f'{c:>16}' for c in cols))
     lines.append(f'{"linear evaluation":<28}' + ''.join(
         f'{100 * results[c]["linear"]:>16.1f}' for c in cols))
-    for mode in ('zero', 'drop'):
+    modes = ('zero', 'drop') if any(r['partial']
+                                     for r in results.values()) else ()
+    for mode in modes:
         for kind, levels in (('joints', (0, 2, 4, 6, 8, 10)),
                              ('parts', (0, 1, 2, 3, 4))):
             for level in levels:
@@ -281,12 +286,14 @@ def run_chain(args, seed: int, work_dir: str) -> dict:
                        ('random init', None)):
         tag = 'pstl' if init else 'random'
         linear_ckpt, top1 = linear(demo, tag, init)
-        partial, plot = partial_body(demo, tag, linear_ckpt)
+        partial, plot = ({}, None) if args.no_partial_body else \
+            partial_body(demo, tag, linear_ckpt)
         results[name] = dict(linear=top1, partial=partial, plot=plot)
     print(summarise(losses, epochs, results))
     print(f'\n[demo] pretrained encoder: {checkpoint}')
     for name, result in results.items():
-        print(f'[demo] partial-body curves ({name}): {result["plot"]}')
+        if result['plot']:
+            print(f'[demo] partial-body curves ({name}): {result["plot"]}')
     pstl = 100 * results['PSTL pretrained']['linear']
     random_init = 100 * results['random init']['linear']
     return dict(seed=seed, pstl=round(pstl, 2),

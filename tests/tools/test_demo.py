@@ -61,7 +61,7 @@ def test_demo_prints_bars_and_the_table_and_logs_the_rest(tmp_path):
 def test_several_seeds_run_apart_and_give_their_spread(tmp_path):
     out = tmp_path / 'seeds.json'
     proc, work_dir = run_small_demo(tmp_path, '--seed', '3', '4', '--json',
-                                    str(out))
+                                    str(out), '--no-partial-body')
     record = json.loads(out.read_text())
     assert record['seeds'] == [3, 4]
     assert [r['seed'] for r in record['runs']] == [3, 4]
@@ -77,3 +77,7 @@ def test_several_seeds_run_apart_and_give_their_spread(tmp_path):
     assert any("seed=4" in p.read_text() or "'seed': 4" in p.read_text()
                for p in log)
     assert 'margin per seed: 3: ' in proc.stdout
+    # Without the partial-body stage: the linear row only.
+    assert 'partial body (pstl)' not in proc.stdout
+    assert 'joints shaded' not in proc.stdout
+    assert re.search(r'linear evaluation\s+\d+\.\d\s+\d+\.\d', proc.stdout)
