@@ -8,8 +8,9 @@
 pretrained_init = dict(type='Pretrained', prefix='backbone.')
 pstl = {
     name:
-    dict(init_cfg=dict(checkpoint=f'work_dirs/pstl_{name}/epoch_'
-                       f'{20 if name.startswith("nw_ucla") else 150}.pth'))
+    dict(init_cfg=dict(pretrained_init,
+                       checkpoint=f'work_dirs/pstl_{name}/epoch_'
+                       f'{20 if "nw_ucla" in name else 150}.pth'))
     for name in (
         'ntu60_xsub', 'ntu60_xsub_bone', 'ntu60_xsub_motion',
         'ntu60_xview', 'ntu60_xview_bone', 'ntu60_xview_motion',
@@ -17,7 +18,10 @@ pstl = {
         'ntu120_xset', 'ntu120_xset_bone', 'ntu120_xset_motion',
         'pku1_xsub', 'pku1_xsub_bone', 'pku1_xsub_motion',
         'pku2_xsub', 'pku2_xsub_bone', 'pku2_xsub_motion',
-        'nw_ucla_xview')
+        'nw_ucla_xview',
+        # MMAction2's own backbones (_base_/models/mmaction_backbones.py)
+        'stgcnpp_ntu60_xsub', 'aagcn_ntu60_xsub', 'stgcnpp_nw_ucla_xview',
+        'aagcn_nw_ucla_xview')
 }
 # The encoder of the demo pretraining (demo/demo_pstl_synthetic.py, 5 epochs).
 demo_pstl = dict(

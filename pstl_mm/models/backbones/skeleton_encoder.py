@@ -82,20 +82,19 @@ class SkeletonEncoder(BaseModule):
         raise NotImplementedError
 
     def forward_pooled(self, x: torch.Tensor,
-                       joint_mask: Optional[torch.Tensor] = None,
-                       **kwargs) -> torch.Tensor:
+                       joint_mask: Optional[torch.Tensor] = None
+                       ) -> torch.Tensor:
         """``pool(forward(x, joint_mask), joint_mask)``.
 
         Args:
             x (torch.Tensor): (N, M, T, V, C) coordinates.
             joint_mask (torch.Tensor, optional): (N, V) or (V,) bool, True
                 for a removed joint.
-            **kwargs: More mask arguments :meth:`forward` takes.
 
         Returns:
             torch.Tensor: (N, C_out) features.
         """
-        return self.pool(self.forward(x, joint_mask, **kwargs), joint_mask)
+        return self.pool(self.forward(x, joint_mask), joint_mask)
 
     pool = staticmethod(pool_kept_joints)
 
