@@ -26,8 +26,9 @@ runs' own log folders. The ``--*-options`` override keys of a stage's config
 ``--seed`` is every stage's ``randomness.seed`` (the pretraining's draws, the
 random-init encoder, the linear classifier, the partial-body draws; the
 synthetic set stays the same). Given several seeds, the chain runs once per
-seed in ``<work-dir>/seed<N>`` and ends with the margin of each and their
-spread; ``--json`` writes them (``docs/demo_seeds.json`` is seeds 5-9, the
+seed in ``<work-dir>/seed<N>`` (a seed finished at the same commit with the
+same options is not run again, so an interrupted sweep resumes) and ends
+with the margin of each and their spread; ``--json`` writes them (``docs/demo_seeds.json`` is seeds 5-9, the
 spread the README quotes, and the last line of a run compares its margin
 with it).
 """
@@ -301,6 +302,32 @@ def run_chain(args, seed: int, work_dir: str) -> dict:
                 margin=round(pstl - random_init, 2))
 
 
+def sweep_run(args, seed: int) -> dict:
+    """One seed of a sweep, in ``<work-dir>/seed<N>``: its finished result
+    (``result.json``) when the same commit and options wrote it, else the
+    chain, run and recorded (so an interrupted sweep resumes)."""
+    from pstl_mm.results.fingerprint import git_commit
+    work_dir = osp.join(args.work_dir, f'seed{seed}')
+    path = osp.join(work_dir, 'result.json')
+    made_by = dict(
+        commit=git_commit(REPO), seed=seed, data=osp.abspath(args.data),
+        no_partial_body=args.no_partial_body,
+        options={stage: dict(getattr(args, f'{stage.replace("-", "_")}'
+                                           '_options'))
+                 for stage in STAGE_CONFIGS})
+    made_by = json.loads(json.dumps(made_by, default=repr))
+    if osp.isfile(path):
+        with open(path) as f:
+            record = json.load(f)
+        if record.get('made_by') == made_by:
+            print(f'[demo] seed {seed}: finished before, {path}')
+            return record['run']
+    run = run_chain(args, seed, work_dir)
+    with open(path, 'w') as f:
+        json.dump(dict(made_by=made_by, run=run), f, indent=1)
+    return run
+
+
 def spread(margins) -> dict:
     """Mean, sample std (None for one), min and max of the margins."""
     values = np.asarray(margins, dtype=float)
@@ -328,9 +355,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     runs = []
     for seed in args.seed:
-        work_dir = args.work_dir if len(args.seed) == 1 else osp.join(
-            args.work_dir, f'seed{seed}')
-        runs.append(run_chain(args, seed, work_dir))
+        if len(args.seed) == 1:
+            runs.append(run_chain(args, seed, args.work_dir))
+        else:
+            runs.append(sweep_run(args, seed))
         run = runs[-1]
         line = (f'[demo] pretraining changed linear top-1 by '
                 f'{run["margin"]:+.1f} points over the random-init encoder '

@@ -77,6 +77,12 @@ def test_several_seeds_run_apart_and_give_their_spread(tmp_path):
     assert any("seed=4" in p.read_text() or "'seed': 4" in p.read_text()
                for p in log)
     assert 'margin per seed: 3: ' in proc.stdout
+    # A sweep resumes: finished seeds are not run again.
+    again, _ = run_small_demo(tmp_path, '--seed', '4', '3', '--json',
+                              str(out), '--no-partial-body')
+    assert again.stdout.count('finished before') == 2
+    assert 'pretraining PSTL' not in again.stdout
+    assert json.loads(out.read_text())['runs'] == record['runs'][::-1]
     # Without the partial-body stage: the linear row only.
     assert 'partial body (pstl)' not in proc.stdout
     assert 'joints shaded' not in proc.stdout
