@@ -107,17 +107,34 @@ def fingerprint(parts: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _determines_results(path: str) -> bool:
+    """Whether a changed file (relative to the repository) can change a
+    result: anything in the package, configs or tools but the results run's
+    own bookkeeping (what :func:`source_hash` leaves out, and
+    ``tools/results.py``, its command line)."""
+    if path == 'tools/results.py':
+        return False
+    if path.startswith('pstl_mm/'):
+        return not _bookkeeping(path[len('pstl_mm/'):])
+    return True
+
+
 def git_commit(root: str) -> Optional[str]:
     """The commit checked out in ``root``, with ``+dirty`` when the package,
-    the configs or the tools differ from it; ``None`` outside git."""
+    the configs or the tools differ from it in a file that can change a
+    result (the results run's bookkeeping left out, as in
+    :func:`source_hash`); ``None`` outside git."""
     def git(*args):
         return subprocess.run(['git', '-C', root, *args], check=True,
-                              capture_output=True, text=True).stdout.strip()
+                              capture_output=True, text=True).stdout
 
     try:
-        commit = git('rev-parse', 'HEAD')
-        dirty = git('status', '--porcelain', '--', 'pstl_mm', 'configs',
-                    'tools')
+        commit = git('rev-parse', 'HEAD').strip()
+        status = git('status', '--porcelain', '--', 'pstl_mm', 'configs',
+                     'tools')
     except (OSError, subprocess.CalledProcessError):
         return None
+    changed = [line[3:].split(' -> ')[-1].strip('"')
+               for line in status.splitlines() if line.strip()]
+    dirty = any(_determines_results(path) for path in changed)
     return commit + ('+dirty' if dirty else '')

@@ -66,3 +66,34 @@ def test_environment_and_commit():
     assert set(env) == {'torch', 'mmengine', 'mmaction', 'torch_threads'}
     assert env['torch_threads'] >= 1
     assert re.fullmatch(r'[0-9a-f]{40}(\+dirty)?', git_commit(str(REPO_ROOT)))
+
+
+def test_commit_is_dirty_only_for_files_that_can_change_a_result(tmp_path):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(['git', '-C', str(tmp_path), *args], check=True,
+                       capture_output=True)
+
+    files = ['pstl_mm/results/pipeline.py', 'pstl_mm/results/evaluate.py',
+             'pstl_mm/models/encoder.py', 'tools/results.py',
+             'tools/train.py', 'configs/pstl/x.py', 'docs/results.md']
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text('0\n')
+    git('init', '-q')
+    git('add', '.')
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x')
+    clean = git_commit(str(tmp_path))
+    assert re.fullmatch(r'[0-9a-f]{40}', clean)
+    for name in ('pstl_mm/results/pipeline.py', 'tools/results.py',
+                 'docs/results.md'):
+        (tmp_path / name).write_text('1\n')
+    (tmp_path / 'pstl_mm' / 'results' / 'new_table.py').write_text('1\n')
+    assert git_commit(str(tmp_path)) == clean
+    for name in ('pstl_mm/results/evaluate.py', 'pstl_mm/models/encoder.py',
+                 'tools/train.py', 'configs/pstl/x.py'):
+        (tmp_path / name).write_text('2\n')
+        assert git_commit(str(tmp_path)) == clean + '+dirty', name
+        git('checkout', '-q', '--', name)
+    assert git_commit(str(tmp_path)) == clean
