@@ -273,38 +273,6 @@ class MaskableSTGCN(SkeletonEncoder):
         if frozen:
             self.requires_grad_(False)
 
-    def _check_inputs(self, x: torch.Tensor,
-                      joint_mask: Optional[torch.Tensor]):
-        """Validate inputs; return the (N, V) bool mask or ``None``."""
-        if x.dim() != 5:
-            raise ValueError('MaskableSTGCN expects x of shape (N, M, T, V, C)'
-                             f', got a tensor of rank {x.dim()} with shape '
-                             f'{tuple(x.shape)}')
-        n, m, t, v, c = x.shape
-        if v != self.layout.num_joints:
-            raise ValueError(
-                f'MaskableSTGCN: x has V={v} joints but layout '
-                f'{self.layout.name!r} has {self.layout.num_joints} '
-                f'(x shape {tuple(x.shape)}, expected (N, M, T, V, C))')
-        if c != self.in_channels:
-            raise ValueError(f'MaskableSTGCN: x has C={c} channels, expected '
-                             f'{self.in_channels} (x shape {tuple(x.shape)})')
-        if self.data_bn_type == 'MVC' and m != self.num_person:
-            raise ValueError(f'MaskableSTGCN: x has M={m} persons, expected '
-                             f'{self.num_person} for data_bn_type="MVC"')
-        if joint_mask is None:
-            return None
-        if joint_mask.dtype != torch.bool:
-            raise ValueError('MaskableSTGCN: joint_mask must be a bool tensor '
-                             f'(True = removed), got dtype {joint_mask.dtype}')
-        if joint_mask.shape == (v, ):
-            joint_mask = joint_mask.expand(n, v)
-        if tuple(joint_mask.shape) != (n, v):
-            raise ValueError(
-                f'MaskableSTGCN: joint_mask must have shape (N, V) = '
-                f'{(n, v)} or (V,), got {tuple(joint_mask.shape)}')
-        return joint_mask
-
     def _mask_path(self, joint_mask: Optional[torch.Tensor],
                    num_frames: int,
                    kept: Optional[KeptJoints] = None) -> Tuple:
@@ -371,7 +339,7 @@ class MaskableSTGCN(SkeletonEncoder):
             'gather', else ``None``); ``keep`` the (N*M, 1, 1, V) float mask
             of the 'dense' path, else ``None``.
         """
-        joint_mask = self._check_inputs(x, joint_mask)
+        joint_mask = self.check_inputs(x, joint_mask, self.data_bn_type)
         n, m, t, v, c = x.shape
         path, kept = self._mask_path(joint_mask, t, kept_joints)
         x = x.permute(0, 1, 3, 4, 2).contiguous()  # N, M, V, C, T

@@ -232,35 +232,13 @@ class MaskedBackbone(SkeletonEncoder):
     def _check_inputs(self, x: torch.Tensor,
                       joint_mask: Optional[torch.Tensor]
                       ) -> Optional[torch.Tensor]:
-        """Validate inputs; return the (N, V) bool mask or ``None``."""
-        if x.dim() != 5:
-            raise ValueError('MaskedBackbone expects x of shape (N, M, T, V, '
-                             f'C), got a tensor of rank {x.dim()} with shape '
-                             f'{tuple(x.shape)}')
-        n, m, t, v, c = x.shape
-        if v != self.layout.num_joints:
-            raise ValueError(
-                f'MaskedBackbone: x has V={v} joints but layout '
-                f'{self.layout.name!r} has {self.layout.num_joints} '
-                f'(x shape {tuple(x.shape)}, expected (N, M, T, V, C))')
-        if c != self.in_channels:
-            raise ValueError(f'MaskedBackbone: x has C={c} channels, expected '
-                             f'{self.in_channels} (x shape {tuple(x.shape)})')
-        if self._inner.data_bn_type == 'MVC' and m != self.num_person:
-            raise ValueError(f'MaskedBackbone: x has M={m} persons, expected '
-                             f'{self.num_person} for data_bn_type="MVC"')
+        """Validate inputs (:meth:`check_inputs`, and every sample keeps a
+        joint); return the (N, V) bool mask or ``None``."""
+        joint_mask = self.check_inputs(x, joint_mask,
+                                       self._inner.data_bn_type)
         if joint_mask is None:
             return None
-        if joint_mask.dtype != torch.bool:
-            raise ValueError('MaskedBackbone: joint_mask must be a bool '
-                             'tensor (True = removed), got dtype '
-                             f'{joint_mask.dtype}')
-        if joint_mask.shape == (v, ):
-            joint_mask = joint_mask.expand(n, v)
-        if tuple(joint_mask.shape) != (n, v):
-            raise ValueError(
-                f'MaskedBackbone: joint_mask must have shape (N, V) = '
-                f'{(n, v)} or (V,), got {tuple(joint_mask.shape)}')
+        t = x.shape[2]
         # One host synchronisation per mask.
         counts = (~joint_mask).sum(dim=1).cpu()
         if (counts == 0).any():

@@ -81,6 +81,55 @@ class SkeletonEncoder(BaseModule):
         """
         raise NotImplementedError
 
+    def check_inputs(self, x: torch.Tensor,
+                     joint_mask: Optional[torch.Tensor],
+                     data_bn_type: str = 'VC') -> Optional[torch.Tensor]:
+        """Validate the inputs of :meth:`forward`.
+
+        Args:
+            x (torch.Tensor): (N, M, T, V, C) coordinates.
+            joint_mask (torch.Tensor, optional): (N, V) or (V,) bool.
+            data_bn_type (str): The encoder's input normalisation; ``'MVC'``
+                needs exactly ``num_person`` persons.
+
+        Returns:
+            torch.Tensor | None: The (N, V) bool mask, or ``None``.
+
+        Raises:
+            ValueError: Another rank, joint count, channel count or person
+                count (for ``'MVC'``), a mask that is not bool or of another
+                shape; the message names the encoder and the shapes.
+        """
+        name = type(self).__name__
+        if x.dim() != 5:
+            raise ValueError(f'{name} expects x of shape (N, M, T, V, C), got '
+                             f'a tensor of rank {x.dim()} with shape '
+                             f'{tuple(x.shape)}')
+        n, m, t, v, c = x.shape
+        if v != self.layout.num_joints:
+            raise ValueError(
+                f'{name}: x has V={v} joints but layout '
+                f'{self.layout.name!r} has {self.layout.num_joints} '
+                f'(x shape {tuple(x.shape)}, expected (N, M, T, V, C))')
+        if c != self.in_channels:
+            raise ValueError(f'{name}: x has C={c} channels, expected '
+                             f'{self.in_channels} (x shape {tuple(x.shape)})')
+        if data_bn_type == 'MVC' and m != self.num_person:
+            raise ValueError(f'{name}: x has M={m} persons, expected '
+                             f'{self.num_person} for data_bn_type="MVC"')
+        if joint_mask is None:
+            return None
+        if joint_mask.dtype != torch.bool:
+            raise ValueError(f'{name}: joint_mask must be a bool tensor '
+                             f'(True = removed), got dtype {joint_mask.dtype}')
+        if joint_mask.shape == (v, ):
+            joint_mask = joint_mask.expand(n, v)
+        if tuple(joint_mask.shape) != (n, v):
+            raise ValueError(
+                f'{name}: joint_mask must have shape (N, V) = '
+                f'{(n, v)} or (V,), got {tuple(joint_mask.shape)}')
+        return joint_mask
+
     def forward_pooled(self, x: torch.Tensor,
                        joint_mask: Optional[torch.Tensor] = None
                        ) -> torch.Tensor:
