@@ -233,6 +233,85 @@ def write_annotations(path, per_class: int, seed: int,
     return str(path)
 
 
+#: A standing coco skeleton (17 joints), x right and y down, in units of
+#: the person's height, the nose at the origin.
+COCO_POSE = np.array(
+    [[0.0, 0.0], [-0.03, -0.02], [0.03, -0.02], [-0.06, 0.0], [0.06, 0.0],
+     [-0.12, 0.15], [0.12, 0.15], [-0.15, 0.32], [0.15, 0.32],
+     [-0.17, 0.48], [0.17, 0.48], [-0.08, 0.52], [0.08, 0.52],
+     [-0.09, 0.75], [0.09, 0.75], [-0.09, 0.97], [0.09, 0.97]])
+
+
+def make_pose2d_annotations(num_clips: int = 8, seed: int = 0,
+                            lengths=(37, 50, 64, 81, 120, 45, 99, 58),
+                            img_shapes=((1080, 1920), (480, 640))) -> list:
+    """Clips as MMAction2's 2-D skeleton pickles hold them (coco, pixels).
+
+    Each clip: one or two persons (odd clips two) waving an arm at a
+    frequency of its class, walking across the image; keypoints in pixels
+    inside ``img_shape``, scores in [0.2, 1).
+
+    Args:
+        num_clips (int): Clips.
+        seed (int): Seed of every draw.
+        lengths (tuple[int]): Frames T of the clips, cycled.
+        img_shapes (tuple): (H, W) of the clips, cycled.
+
+    Returns:
+        list[dict]: ``frame_dir``, ``label`` (< 60), ``img_shape``,
+        ``original_shape``, ``total_frames``, ``keypoint`` (M, T, 17, 2)
+        float32 and ``keypoint_score`` (M, T, 17) float32.
+    """
+    rng = np.random.default_rng(seed)
+    anns = []
+    for i in range(num_clips):
+        t = lengths[i % len(lengths)]
+        h, w = img_shapes[i % len(img_shapes)]
+        label = i % 4
+        persons = 1 + i % 2
+        time = np.arange(t) / 30.0
+        keypoint = np.empty((persons, t, 17, 2))
+        for m in range(persons):
+            pose = np.repeat(COCO_POSE[None], t, axis=0)
+            wave = np.sin(2 * np.pi * (0.5 + label) * time + m)
+            pose[:, 9, 1] -= 0.3 * (1 + wave)  # left wrist up and down
+            pose[:, 7, 1] -= 0.15 * (1 + wave)
+            pose += rng.normal(scale=0.01, size=pose.shape)
+            height = h * rng.uniform(0.4, 0.6)
+            centre = np.stack([
+                w * (0.3 + 0.4 * m) + w * 0.1 * np.sin(time + label),
+                np.full(t, h * 0.2)], axis=-1)
+            keypoint[m] = pose * height + centre[:, None]
+        anns.append(dict(
+            frame_dir=f'S001C001P{i:03d}R001A{label + 1:03d}',
+            label=label,
+            img_shape=(h, w),
+            original_shape=(h, w),
+            total_frames=t,
+            keypoint=keypoint.astype(np.float32),
+            keypoint_score=rng.uniform(0.2, 1.0, size=(persons, t, 17))
+            .astype(np.float32)))
+    return anns
+
+
+def write_pose2d_annotations(path, num_clips: int = 8, seed: int = 0) -> str:
+    """A 2-D skeleton pickle as MMAction2's ``ntu60_2d.pkl`` (coco).
+
+    Every split name ``xsub_train`` / ``xsub_val`` / ``xview_*`` lists all
+    clips (:func:`make_pose2d_annotations`).
+
+    Returns:
+        str: ``path``.
+    """
+    import pickle
+    anns = make_pose2d_annotations(num_clips, seed)
+    names = [a['frame_dir'] for a in anns]
+    split = {f'{b}_{p}': names for b in ('xsub', 'xview')
+             for p in ('train', 'val')}
+    Path(path).write_bytes(pickle.dumps(dict(split=split, annotations=anns)))
+    return str(path)
+
+
 def tiny_cfg(config, ann_file, work_dir, **overrides):
     """``config`` scaled down to seconds: same pipeline, tiny widths.
 
@@ -247,10 +326,15 @@ def tiny_cfg(config, ann_file, work_dir, **overrides):
     """
     from mmengine.config import Config
     cfg = Config.fromfile(config)
+    if cfg.model.backbone.type == 'MaskedBackbone':
+        # MMAction2's backbones: 8 base channels, 32 at the end.
+        width = {'model.backbone.backbone.base_channels': 8}
+    else:
+        width = {'model.backbone.hidden_channels': 8,
+                 'model.backbone.out_channels': 32}
     cfg.merge_from_dict({
         'work_dir': str(work_dir),
-        'model.backbone.hidden_channels': 8,
-        'model.backbone.out_channels': 32,
+        **width,
         'model.neck.in_channels': 32,
         'model.neck.hidden_channels': 128,
         'model.neck.out_channels': 128,

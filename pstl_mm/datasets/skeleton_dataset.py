@@ -42,6 +42,21 @@ def stream_transforms(stream: str, layout: str) -> List[BaseTransform]:
     return [bone]
 
 
+def _transform_name(transform) -> str:
+    """The type name of a transform or of its config."""
+    if isinstance(transform, dict):
+        kind = transform.get('type')
+        return kind if isinstance(kind, str) else getattr(
+            kind, '__name__', '')
+    return type(transform).__name__
+
+
+#: Keys of an annotation carried into the sample when present, validated as
+#: (height, width) pairs (MMAction2's ``PreNormalize2D`` reads
+#: ``img_shape``).
+IMAGE_SHAPES = ('img_shape', 'original_shape')
+
+
 @DATASETS.register_module()
 class PSTLSkeletonDataset(BaseActionDataset):
     """Skeleton clips from an annotation pickle or CrosSCLR-style arrays.
@@ -61,10 +76,27 @@ class PSTLSkeletonDataset(BaseActionDataset):
     arrays only); every error names the file, the sample and the problem.
 
     Each sample dict carries ``keypoint`` (num_person, T, V, C) float32
-    (persons padded with zeros or truncated), ``label``, ``frame_dir``,
-    ``total_frames`` and ``layout`` (the layout's name), from which the
-    transforms that need a layout (flip, spatial masks, partial-body
-    occlusion) take it, so that a config names it once, here.
+    (persons added or truncated, see :meth:`get_data_info`), ``label``,
+    ``frame_dir``, ``total_frames``, ``layout`` (the layout's name), from
+    which the transforms that need a layout (flip, spatial masks,
+    partial-body occlusion) take it, so that a config names it once, here,
+    and ``coordinates`` (``in_channels``: the channels of ``keypoint`` that
+    are coordinates, which shear, rotation, flip and MATM read; see
+    :mod:`~pstl_mm.datasets.transforms.coordinates`).
+
+    2-D skeletons: MMAction2's 2-D pickles (``ntu60_2d.pkl``, MMPose's
+    output: ``keypoint`` (M, T, 17, 2) pixels, ``keypoint_score`` (M, T,
+    17), ``img_shape`` (H, W), T varying per clip) load with ``layout='coco'``
+    and ``in_channels=2``. ``keypoint_score`` is validated (shape (M, T, V)
+    of its keypoint, finite; every sample has one or none does) and carried,
+    padded with zeros (a padded person has score 0) or truncated as the
+    keypoints; ``img_shape`` and ``original_shape`` are validated (two
+    positive numbers) and carried, for MMAction2's ``PreNormalize2D``
+    (which maps a padded person, put at the image centre, to zero: see
+    :meth:`get_data_info`). The streams are computed from the stored
+    keypoints before ``pipeline``, so ``stream='bone'`` or ``'motion'``
+    refuses a pipeline that normalizes the pixels afterwards
+    (``PreNormalize2D``).
 
     Args:
         ann_file (str): The annotation pickle, or a ``.npy`` array.
@@ -77,7 +109,9 @@ class PSTLSkeletonDataset(BaseActionDataset):
         stream (str): ``'joint'``, ``'bone'`` or ``'motion'``: the stream is
             computed from the joints before ``pipeline``.
         num_person (int): Persons M per sample. Defaults to 2.
-        in_channels (int): Coordinates C. Defaults to 3.
+        in_channels (int): Coordinates C of the stored ``keypoint``: 3 for
+            3-D skeletons, 2 for image keypoints (whose ``keypoint_score``
+            is not counted). Defaults to 3.
         num_classes (int, optional): Labels must lie in [0, num_classes).
         missing_hint (str, optional): Appended to the error when
             ``ann_file`` does not exist (e.g. the converter to run).
@@ -118,6 +152,13 @@ class PSTLSkeletonDataset(BaseActionDataset):
         self.missing_hint = missing_hint
         self._label_bound = num_classes
         self.stream = stream
+        if stream != 'joint' and any(
+                _transform_name(t) == 'PreNormalize2D' for t in pipeline):
+            raise ValueError(
+                f"stream={stream!r} is computed from the stored pixels "
+                'before the pipeline, and PreNormalize2D in the pipeline '
+                'would then shift it as if it were positions: only the '
+                'joint stream is supported with PreNormalize2D')
         super().__init__(
             ann_file,
             pipeline=stream_transforms(stream, layout) + list(pipeline),
@@ -165,19 +206,35 @@ class PSTLSkeletonDataset(BaseActionDataset):
             annotations = [a for a in annotations
                            if a.get('frame_dir') in wanted]
         data_list = []
+        scored = None  # whether the samples have keypoint_score
         for i, ann in enumerate(annotations):
             name = ann.get('frame_dir') if isinstance(ann, dict) else None
             if not isinstance(ann, dict) or 'keypoint' not in ann:
                 raise self._error("not a dict with 'keypoint'", i, name)
             kp = ann['keypoint']
             self._check_keypoint(kp, i, name)
-            data_list.append(
-                dict(
-                    frame_dir=name,
-                    label=ann.get('label'),
-                    keypoint=kp,
-                    total_frames=int(kp.shape[1]),
-                    layout=self.layout.name))
+            info = dict(
+                frame_dir=name,
+                label=ann.get('label'),
+                keypoint=kp,
+                total_frames=int(kp.shape[1]),
+                layout=self.layout.name,
+                coordinates=self.in_channels)
+            has_score = 'keypoint_score' in ann
+            if scored is None:
+                scored = has_score
+            elif has_score != scored:
+                raise self._error(
+                    'has no keypoint_score, but the samples before it have'
+                    if scored else 'has a keypoint_score, but the samples '
+                    'before it have none', i, name)
+            if has_score:
+                self._check_score(ann['keypoint_score'], kp, i, name)
+                info['keypoint_score'] = ann['keypoint_score']
+            for key in IMAGE_SHAPES:
+                if key in ann:
+                    info[key] = self._image_shape(ann[key], key, i, name)
+            data_list.append(info)
         return self._check_labels_and_names(data_list)
 
     def _load_arrays(self) -> List[dict]:
@@ -212,7 +269,8 @@ class PSTLSkeletonDataset(BaseActionDataset):
                 label=label,
                 array_index=i,
                 total_frames=int(array.shape[2]),
-                layout=self.layout.name)
+                layout=self.layout.name,
+                coordinates=self.in_channels)
             for i, (name, label) in enumerate(zip(names, labels))
         ]
         return self._check_labels_and_names(data_list)
@@ -251,9 +309,15 @@ class PSTLSkeletonDataset(BaseActionDataset):
         if not isinstance(kp, np.ndarray) or kp.ndim != 4 or \
                 kp.shape[2] != v or kp.shape[3] != c:
             shape = getattr(kp, 'shape', type(kp).__name__)
+            hint = ''
+            if getattr(kp, 'ndim', 0) == 4 and kp.shape[3] != c:
+                hint = f' (in_channels={c}'
+                if kp.shape[3] == 2:
+                    hint += '; 2-D keypoints need in_channels=2'
+                hint += ')'
             raise self._error(
                 f'keypoint has shape {shape}, expected (M, T, {v}, {c}) '
-                f'for layout {self.layout.name!r}', index, name)
+                f'for layout {self.layout.name!r}{hint}', index, name)
         if kp.shape[0] == 0 or kp.shape[1] == 0:
             raise self._error(f'keypoint has no persons or frames '
                               f'(shape {kp.shape})', index, name)
@@ -262,6 +326,32 @@ class PSTLSkeletonDataset(BaseActionDataset):
             raise self._error(
                 f'keypoint holds NaN/inf (first at person, frame, joint, '
                 f'coord = {bad})', index, name)
+
+    def _check_score(self, score, kp: np.ndarray, index: int,
+                     name: Optional[str]) -> None:
+        """Raise unless ``score`` is a finite (M, T, V) array of ``kp``."""
+        if not isinstance(score, np.ndarray) or score.shape != kp.shape[:3]:
+            shape = getattr(score, 'shape', type(score).__name__)
+            raise self._error(
+                f'keypoint_score has shape {shape}, expected '
+                f'{tuple(kp.shape[:3])} (M, T, V of its keypoint '
+                f'{tuple(kp.shape)})', index, name)
+        if not np.isfinite(score).all():
+            bad = np.argwhere(~np.isfinite(score))[0].tolist()
+            raise self._error(
+                'keypoint_score holds NaN/inf (first at person, frame, '
+                f'joint = {bad})', index, name)
+
+    def _image_shape(self, value, key: str, index: int,
+                     name: Optional[str]) -> tuple:
+        """``value`` as an (H, W) tuple of positive numbers, or raise."""
+        pair = np.asarray(value) if isinstance(value, (tuple, list,
+                                                       np.ndarray)) else None
+        if pair is None or pair.shape != (2, ) or not np.issubdtype(
+                pair.dtype, np.number) or not np.all(pair > 0):
+            raise self._error(f'{key} must be (height, width), two positive '
+                              f'numbers, got {value!r}', index, name)
+        return tuple(pair.tolist())
 
     def _check_labels_and_names(self, data_list: List[dict]) -> List[dict]:
         """Raise on a label out of range or a duplicate sample name."""
@@ -313,7 +403,16 @@ class PSTLSkeletonDataset(BaseActionDataset):
             raise self._error(str(err), idx, name) from err
 
     def get_data_info(self, idx: int) -> dict:
-        """Sample ``idx`` with ``num_person`` persons, float32."""
+        """Sample ``idx`` with ``num_person`` persons, float32 (its
+        ``keypoint_score`` too, where it has one).
+
+        A person added to a 2-D sample with an ``img_shape`` (H, W) is put
+        at the image centre, (W / 2, H / 2) in every frame, with score 0:
+        MMAction2's ``PreNormalize2D`` maps it to (0, 0), the zero person
+        that MMAction2's ``FormatGCNInput`` adds after normalizing, and a
+        fixed point of the shear, rotation and flip, as the zero persons
+        added to 3-D samples are. Other persons added are zero.
+        """
         info = super().get_data_info(idx)
         if 'array_index' in info:
             index = info.pop('array_index')
@@ -322,10 +421,25 @@ class PSTLSkeletonDataset(BaseActionDataset):
             self._check_keypoint(kp, index, info['frame_dir'])
         else:
             kp = info['keypoint']
-        kp = kp.astype(np.float32, copy=False)
-        m = kp.shape[0]
-        if m < self.num_person:
-            pad = np.zeros((self.num_person - m, ) + kp.shape[1:], kp.dtype)
-            kp = np.concatenate([kp, pad])
-        info['keypoint'] = np.ascontiguousarray(kp[:self.num_person])
+        centre = 0.0
+        if 'img_shape' in info and kp.shape[-1] == 2:
+            height, width = info['img_shape']
+            centre = np.array([width / 2, height / 2], np.float32)
+        info['keypoint'] = self._persons(kp, centre)
+        if 'keypoint_score' in info:
+            info['keypoint_score'] = self._persons(info['keypoint_score'])
         return info
+
+    def _persons(self, array: np.ndarray,
+                 fill: Union[float, np.ndarray] = 0.0) -> np.ndarray:
+        """(M, ...) -> (num_person, ...) float32: persons added (every
+        value ``fill``, broadcast over the last axis) or the last ones
+        cut."""
+        array = array.astype(np.float32, copy=False)
+        m = array.shape[0]
+        if m < self.num_person:
+            pad = np.empty((self.num_person - m, ) + array.shape[1:],
+                           array.dtype)
+            pad[...] = fill
+            array = np.concatenate([array, pad])
+        return np.ascontiguousarray(array[:self.num_person])

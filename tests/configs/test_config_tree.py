@@ -141,10 +141,13 @@ def test_every_pretrained_encoder_is_a_pretraining_config():
         for protocol in ('linear', 'knn'):
             assert (CONFIG_DIR / protocol / f'{protocol}_{name}.py').is_file()
     pretrainings = {p.stem[len('pstl_'):] for p in CONFIG_DIR.glob('pstl_*.py')}
-    # Variants of ntu60_xsub (the authors' draws, MMAction2's pickles): an
-    # evaluation of them overrides the checkpoint on the command line.
-    assert pretrainings - set(cfg.pstl) == {'ntu60_xsub_reference',
-                                            'ntu60_xsub_mmaction'}
+    # Variants of ntu60_xsub (the authors' draws, MMAction2's 3-D and 2-D
+    # pickles): an evaluation of them overrides the checkpoint on the
+    # command line.
+    assert pretrainings - set(cfg.pstl) == {
+        'ntu60_xsub_reference', 'ntu60_xsub_mmaction', 'coco2d_ntu60_xsub',
+        'coco2d_ntu60_xsub_noscore'
+    }
     # Every evaluation of a pretrained encoder names one of them.
     for folder in ('linear', 'finetune', 'semi', 'knn'):
         for path in (CONFIG_DIR / folder).glob('*.py'):

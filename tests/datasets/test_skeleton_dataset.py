@@ -4,11 +4,14 @@ import pickle
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from pstl_mm.datasets import PSTLSkeletonDataset, SkeletonDataError
 from pstl_mm.datasets.safe_pickle import UnsafePickleError, safe_load
 from pstl_mm.datasets.synthetic import make_synthetic_annotations
+
+from tests.conftest import CONFIG_DIR, make_pose2d_annotations
 
 
 @pytest.fixture(autouse=True)
@@ -241,3 +244,125 @@ def test_label_fraction_per_class_and_seeded(tmp_path):
     assert other.labelled_subset != ds10.labelled_subset
     tiny = PSTLSkeletonDataset(path, pipeline=[], label_fraction=0.01)
     assert len(tiny) == 10  # at least one per class
+
+
+# ------------------------------------------ MMAction2's 2-D skeleton pickles
+
+
+def pose2d(tmp_path, anns=None, **kwargs):
+    """A dataset of MMAction2-style 2-D clips (coco, in_channels=2)."""
+    anns = make_pose2d_annotations(4) if anns is None else anns
+    return PSTLSkeletonDataset(write(tmp_path, anns), layout='coco',
+                               in_channels=2, **dict(dict(pipeline=[]),
+                                                     **kwargs))
+
+
+def test_2d_pickles_load_with_their_scores_and_image_shapes(tmp_path):
+    anns = make_pose2d_annotations(4)
+    dataset = pose2d(tmp_path, anns)
+    assert len(dataset) == 4
+    for i, ann in enumerate(anns):
+        info = dataset.get_data_info(i)
+        m, t = ann['keypoint'].shape[:2]
+        assert info['total_frames'] == t  # every clip its own length
+        assert info['keypoint'].shape == (2, t, 17, 2)
+        assert info['keypoint_score'].shape == (2, t, 17)
+        assert info['keypoint_score'].dtype == np.float32
+        np.testing.assert_array_equal(info['keypoint'][:m], ann['keypoint'])
+        np.testing.assert_array_equal(info['keypoint_score'][:m],
+                                      ann['keypoint_score'])
+        # A padded person: at the image centre, zero scores.
+        h, w = ann['img_shape']
+        assert np.all(info['keypoint'][m:] == [w / 2, h / 2])
+        assert not info['keypoint_score'][m:].any()
+        assert info['img_shape'] == ann['img_shape']
+        assert info['original_shape'] == ann['original_shape']
+        assert info['layout'] == 'coco' and info['coordinates'] == 2
+    one = pose2d(tmp_path, anns, num_person=1).get_data_info(1)
+    assert one['keypoint'].shape[0] == one['keypoint_score'].shape[0] == 1
+    # Without an image shape, a padded person is zero.
+    del anns[0]['img_shape']
+    assert not pose2d(tmp_path, anns).get_data_info(0)['keypoint'][1].any()
+    # 3-D samples name their 3 coordinates.
+    assert PSTLSkeletonDataset(write(tmp_path, good(1), name='3d.pkl'),
+                               pipeline=[]).get_data_info(0)[
+                                   'coordinates'] == 3
+
+
+def _drop_score(anns):
+    del anns[2]['keypoint_score']
+
+
+@pytest.mark.parametrize('corrupt,message', [
+    (lambda a: a[1].update(keypoint_score=np.ones((2, 49, 17), np.float32)),
+     r"sample 1 \('S001C001P001R001A002'\): keypoint_score has shape "
+     r'\(2, 49, 17\), expected \(2, 50, 17\) \(M, T, V of its keypoint '
+     r'\(2, 50, 17, 2\)\)'),
+    (lambda a: a[3]['keypoint_score'].__setitem__((1, 4, 2), np.nan),
+     r'sample 3 .*keypoint_score holds NaN/inf \(first at person, frame, '
+     r'joint = \[1, 4, 2\]\)'),
+    (_drop_score, r'sample 2 .*has no keypoint_score, but the samples '
+     'before it have'),
+    (lambda a: a[0].update(img_shape=(1080, )),
+     r"sample 0 .*img_shape must be \(height, width\), two positive "
+     r'numbers, got \(1080,\)'),
+    (lambda a: a[2].update(original_shape=(0, 640)),
+     r'sample 2 .*original_shape must be \(height, width\)'),
+    (lambda a: a[1].update(keypoint=np.zeros((2, 50, 17, 3), np.float32)),
+     r'sample 1 .*keypoint has shape \(2, 50, 17, 3\), expected '
+     r"\(M, T, 17, 2\) for layout 'coco' \(in_channels=2\)"),
+])
+def test_bad_2d_samples_are_named(tmp_path, corrupt, message):
+    anns = make_pose2d_annotations(4)
+    corrupt(anns)
+    with pytest.raises(SkeletonDataError, match=message) as err:
+        pose2d(tmp_path, anns)
+    assert str(tmp_path / 'ann.pkl') in str(err.value)
+
+
+def test_2d_pickle_read_as_3d_says_so(tmp_path):
+    path = write(tmp_path, make_pose2d_annotations(2))
+    with pytest.raises(SkeletonDataError, match=r"expected \(M, T, 17, 3\) "
+                       r"for layout 'coco' \(in_channels=3; 2-D keypoints "
+                       r'need in_channels=2\)'):
+        PSTLSkeletonDataset(path, pipeline=[], layout='coco')
+
+
+def test_2d_streams_refuse_normalizing_afterwards(tmp_path):
+    with pytest.raises(ValueError, match="stream='bone' is computed from "
+                       'the stored pixels'):
+        pose2d(tmp_path, stream='bone',
+               pipeline=[dict(type='PreNormalize2D')])
+    assert pose2d(tmp_path, stream='motion')[0]['keypoint'].shape[-1] == 2
+
+
+def test_2d_pipeline_of_mmaction2s_transforms(tmp_path):
+    """PreNormalize2D by the clip's img_shape, the score appended,
+    50 frames decoded: what the pretraining views take."""
+    base = Config.fromfile(
+        str(CONFIG_DIR / '_base_' / 'datasets' / 'ntu60_2d.py'))
+    anns = make_pose2d_annotations(4)
+    for pipeline, channels in ((base.with_score, 3),
+                               (base.without_score, 2)):
+        dataset = pose2d(tmp_path, anns, pipeline=pipeline)
+        for i, ann in enumerate(anns):
+            out = dataset[i]
+            kp, inds = out['keypoint'], out['frame_inds']
+            m, t = ann['keypoint'].shape[:2]
+            assert kp.shape == (2, 50, 17, channels)
+            assert inds.shape == (50, ) and inds.max() < t
+            h, w = ann['img_shape']
+            pixels = ann['keypoint'][:, inds]
+            np.testing.assert_allclose(kp[:m, ..., 0],
+                                       (pixels[..., 0] - w / 2) / (w / 2),
+                                       atol=1e-6)
+            np.testing.assert_allclose(kp[:m, ..., 1],
+                                       (pixels[..., 1] - h / 2) / (h / 2),
+                                       atol=1e-6)
+            assert np.abs(kp[..., :2]).max() <= 1
+            # A padded person is zero, as MMAction2 pads after normalizing.
+            assert not kp[m:].any()
+            if channels == 3:
+                np.testing.assert_array_equal(
+                    kp[:m, ..., 2], ann['keypoint_score'][:, inds])
+            assert out['coordinates'] == 2

@@ -8,6 +8,13 @@ Temporal masks (:class:`MotionAttentionTemporalMasking`,
 :class:`RandomTemporalMasking`) remove frames: ``results['keypoint']``
 (M, T, V, C) becomes (M, T', V, C), the kept frames in temporal order, and
 ``results['kept_frames']`` (T',) int64 holds their ascending indices.
+
+On 2-D keypoints (MMAction2's 2-D pickles, see :mod:`.coordinates`)
+nothing changes but the motion MATM measures: the spatial masks read V and
+the layout only (coco: 6 of 17 joints by default, the paper's 9 of 25 in
+proportion), the temporal masks keep every channel of the kept frames, and
+MATM's motion is that of the coordinate channels, the score channel left
+out.
 """
 import functools
 from abc import abstractmethod
@@ -17,6 +24,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 
 from pstl_mm.skeleton import SkeletonLayout, get_layout
+from .coordinates import check_coordinates, sample_coordinates
 from .sample_layout import sample_layout
 from .seeded import SeededTransform
 
@@ -87,7 +95,9 @@ class _SpatialMasking(SeededTransform):
     :class:`~pstl_mm.datasets.PSTLSkeletonDataset`) unless ``layout`` is
     given (see :func:`sample_layout`); so is the number of joints removed
     unless ``num_masked`` is given (the layout's ``num_masked``: 9 of NTU's
-    25, 7 of Kinect v1's 20). Settings that a layout cannot take are refused
+    25, 7 of Kinect v1's 20, 6 of coco's 17). Only V of ``keypoint`` is
+    read, so 2-D keypoints (with or without a score channel) are masked as
+    3-D ones. Settings that a layout cannot take are refused
     when the transform is built if its layout is given, else at the first
     sample.
 
@@ -354,15 +364,24 @@ class MotionAttentionTemporalMasking(_TemporalMasking):
     ``keypoint_score`` (M, T, V) is cut the same way and ``total_frames``
     updated where present.
 
+    The motion is measured on the coordinate channels: ``coordinates``,
+    else the sample's ``results['coordinates']``, else every channel (as
+    before). On 2-D keypoints with their score as a third channel, the
+    motion of (x, y) alone: a change of the pose estimator's confidence is
+    no motion. The kept frames keep every channel.
+
     Args:
         num_attention (int): Frames removed by attention. Defaults to 10.
         num_random (int): Frames removed at random next. Defaults to 10.
+        coordinates (int, optional): Coordinate channels (the first of C);
+            ``None`` (default) takes the sample's, else C.
         seed (int, optional): See :class:`SeededTransform`.
     """
 
     def __init__(self,
                  num_attention: int = 10,
                  num_random: int = 10,
+                 coordinates: Optional[int] = None,
                  seed: Optional[int] = None) -> None:
         super().__init__(seed=seed)
         if num_attention < 0 or num_random < 0:
@@ -371,6 +390,8 @@ class MotionAttentionTemporalMasking(_TemporalMasking):
                              f'{num_attention} and {num_random}')
         self.num_attention = int(num_attention)
         self.num_random = int(num_random)
+        self.coordinates = check_coordinates(
+            coordinates, 'MotionAttentionTemporalMasking')
 
     def transform(self, results: Dict) -> Dict:
         """Cut ``results['keypoint']`` (M, T, V, C) to (M, T', V, C).
@@ -383,12 +404,18 @@ class MotionAttentionTemporalMasking(_TemporalMasking):
             (T',) int64 added, T' = T - num_attention - num_random.
 
         Raises:
-            ValueError: T <= num_attention + num_random.
+            ValueError: T <= num_attention + num_random, or the coordinates
+                exceed C or disagree.
         """
         keypoint = self._keypoint(results)
+        num_channels = keypoint.shape[-1]
+        num_coords = sample_coordinates(self.coordinates, results,
+                                        num_channels, self._where(results))
         self._check_length(results, keypoint.shape[1],
                            self.num_attention + self.num_random)
-        calm = lowest_motion_frames(keypoint, self.num_attention)
+        moving = keypoint if num_coords in (None, num_channels) else \
+            keypoint[..., :num_coords]
+        calm = lowest_motion_frames(moving, self.num_attention)
         keep = np.ones(len(calm), dtype=bool)
         keep[draw_without_replacement(self.rng, len(calm),
                                       self.num_random)] = False
@@ -396,7 +423,8 @@ class MotionAttentionTemporalMasking(_TemporalMasking):
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(num_attention={self.num_attention}, '
-                f'num_random={self.num_random}, seed={self.seed})')
+                f'num_random={self.num_random}, '
+                f'coordinates={self.coordinates}, seed={self.seed})')
 
 
 @TRANSFORMS.register_module()

@@ -81,7 +81,9 @@ class MultiView(BaseTransform):
     Every sample must have ``num_frames`` frames: the views are made for
     that length (MATM keeps 30 of the paper's 50 frames; a longer clip would
     keep more, and be zero-padded in the batch). A clip of raw length needs
-    the converters or :class:`AimCLRPreprocess` first.
+    the converters or :class:`AimCLRPreprocess` first (3-D), or
+    :class:`PSTLUniformSampleFrames` and MMAction2's ``PoseDecode`` (2-D
+    pickles).
 
     Args:
         views (dict[str, list[dict]]): View name -> transform configs.

@@ -511,3 +511,180 @@ def test_flip_is_the_authors_flip():
             apply_with(SkeletonFlip(p=0.5, seed=0), x, seed),
             authors_flip(to_nctvm(x), draw))
     assert outcomes == {True, False}
+
+
+# --------------------------------------------------------- 2-D keypoints
+
+COCO = get_layout('coco')
+
+
+def pose2d_sample(m=2, t=20, seed=0, coordinates=2, name='pose2d'):
+    """A coco sample as the 2-D pipeline gives it: (x, y, score), C = 3.
+
+    The dataset's ``coordinates`` (2) is set unless ``coordinates`` is None.
+    """
+    rng = np.random.default_rng(seed)
+    keypoint = np.concatenate([
+        rng.uniform(-1, 1, size=(m, t, 17, 2)),
+        rng.uniform(0.2, 1, size=(m, t, 17, 1))], axis=-1).astype(np.float32)
+    sample = dict(keypoint=keypoint, frame_dir=name, label=3, layout='coco')
+    if coordinates is not None:
+        sample['coordinates'] = coordinates
+    return sample
+
+
+def test_rotation_2d_is_in_plane_and_keeps_the_score():
+    sample = pose2d_sample()
+    x = sample['keypoint'].astype(np.float64)
+    rotate = SkeletonRotate(main_angle=math.pi, seed=4)
+    parents = list(COCO.parents)
+    for _ in range(10):
+        out = run(rotate, sample)['keypoint']
+        assert out.shape == x.shape and out.dtype == np.float32
+        # The score channel is passed through, bit for bit.
+        np.testing.assert_array_equal(out[..., 2], sample['keypoint'][..., 2])
+        xy, xy_in = out[..., :2].astype(np.float64), x[..., :2]
+        assert not np.allclose(xy, xy_in, atol=1e-3)
+        # Lengths of vectors in the plane: from the origin, bones, any pair.
+        np.testing.assert_allclose(np.linalg.norm(xy, axis=-1),
+                                   np.linalg.norm(xy_in, axis=-1), atol=1e-5)
+        np.testing.assert_allclose(
+            np.linalg.norm(xy - xy[:, :, parents], axis=-1),
+            np.linalg.norm(xy_in - xy_in[:, :, parents], axis=-1),
+            atol=1e-5)
+        np.testing.assert_allclose(
+            np.linalg.norm(xy[:, :, :, None] - xy[:, :, None], axis=-1),
+            np.linalg.norm(xy_in[:, :, :, None] - xy_in[:, :, None],
+                           axis=-1), atol=1e-5)
+
+
+def test_rotation_2d_turns_by_minus_one_angle_about_z():
+    # Joints e_x and e_y (and a score): the output holds R's columns.
+    units = dict(keypoint=np.array([[[[1, 0, 0.5], [0, 1, 0.7]]]],
+                                   np.float32), coordinates=2,
+                 frame_dir='units')
+    rotate, twin = (SkeletonRotate(main_angle=math.pi / 6, seed=3)
+                    for _ in range(2))
+    for _ in range(50):
+        matrix = run(rotate, units)['keypoint'][0, 0, :, :2].T
+        angle = twin.draw_plane_angle()
+        assert 0 <= angle <= math.pi / 6
+        np.testing.assert_allclose(
+            matrix, [[math.cos(angle), math.sin(angle)],
+                     [-math.sin(angle), math.cos(angle)]], atol=1e-6)
+        assert np.linalg.det(matrix) == pytest.approx(1.0, abs=1e-6)
+    # Given to the transform or read from the sample: the same rotation.
+    bare = dict(units)
+    del bare['coordinates']
+    np.testing.assert_array_equal(
+        run(SkeletonRotate(coordinates=2, seed=9), bare)['keypoint'],
+        run(SkeletonRotate(seed=9), units)['keypoint'])
+    # Plain (x, y), C = 2, named 2-D: the same in-plane rotation.
+    plain = pose2d_sample()
+    plain['keypoint'] = plain['keypoint'][..., :2].copy()
+    np.testing.assert_array_equal(
+        run(SkeletonRotate(seed=9), plain)['keypoint'],
+        run(SkeletonRotate(seed=9), pose2d_sample())['keypoint'][..., :2])
+
+
+def test_flip_2d_mirrors_x_and_swaps_coco_left_and_right():
+    sample = pose2d_sample()
+    sample['keypoint_score'] = sample['keypoint'][..., 2].copy()
+    sample['joint_mask'] = np.arange(17) == COCO.joint_names.index(
+        'wrist_left')
+    out = run(SkeletonFlip(p=1.0, seed=0), sample)
+    x, y = out['keypoint'], sample['keypoint']
+    names = list(COCO.joint_names)
+    for side in ('eye', 'ear', 'shoulder', 'elbow', 'wrist', 'hip', 'knee',
+                 'ankle'):
+        left, right = names.index(f'{side}_left'), names.index(f'{side}_right')
+        for a, b in ((left, right), (right, left)):
+            np.testing.assert_array_equal(x[:, :, a, 0], -y[:, :, b, 0])
+            np.testing.assert_array_equal(x[:, :, a, 1:], y[:, :, b, 1:])
+    nose = names.index('nose')
+    np.testing.assert_array_equal(x[:, :, nose, 0], -y[:, :, nose, 0])
+    order = list(COCO.flip_order)
+    mirrored = y[:, :, order] * np.array([-1, 1, 1], np.float32)
+    np.testing.assert_array_equal(x, mirrored)
+    # The score moves with its joint and is not negated.
+    np.testing.assert_array_equal(out['keypoint_score'],
+                                  sample['keypoint_score'][:, :, order])
+    assert np.flatnonzero(out['joint_mask']).tolist() == [
+        names.index('wrist_right')]
+    # Twice is the identity; not drawn, nothing changes.
+    flip = SkeletonFlip(p=1.0, seed=0)
+    np.testing.assert_array_equal(run(flip, run(flip, sample))['keypoint'],
+                                  y)
+    np.testing.assert_array_equal(
+        run(SkeletonFlip(p=0.0, seed=0), sample)['keypoint'], y)
+    # Given to the transform, the same; unnamed, a relabelling only (3-D).
+    bare = pose2d_sample(coordinates=None)
+    np.testing.assert_array_equal(
+        run(SkeletonFlip(p=1.0, coordinates=2, seed=0), bare)['keypoint'],
+        x)
+    np.testing.assert_array_equal(
+        run(SkeletonFlip(p=1.0, seed=0), bare)['keypoint'], y[:, :, order])
+
+
+def test_shear_2d_mixes_x_and_y_only():
+    sample = pose2d_sample()
+    beta = 0.4
+    shear, twin = SkeletonShear(beta=beta, seed=2), SkeletonShear(beta=beta,
+                                                                  seed=2)
+    x = sample['keypoint'].astype(np.float64)
+    for _ in range(20):
+        out = run(shear, sample)['keypoint']
+        matrix = twin.shear_matrix(2)
+        assert matrix.shape == (2, 2)
+        np.testing.assert_array_equal(np.diag(matrix), 1.0)
+        assert np.all(np.abs(matrix[[0, 1], [1, 0]]) <= beta)
+        np.testing.assert_array_equal(out[..., 2], sample['keypoint'][..., 2])
+        np.testing.assert_allclose(out[..., :2], x[..., :2] @ matrix,
+                                   rtol=1e-5, atol=1e-6)
+    # Plain (x, y): the same shear.
+    plain = pose2d_sample(coordinates=None)
+    plain['keypoint'] = plain['keypoint'][..., :2].copy()
+    np.testing.assert_array_equal(
+        run(SkeletonShear(seed=5), plain)['keypoint'],
+        run(SkeletonShear(seed=5), pose2d_sample())['keypoint'][..., :2])
+
+
+def test_crop_2d_takes_the_same_frames_of_the_score():
+    sample = pose2d_sample(t=30)
+    sample['keypoint_score'] = sample['keypoint'][..., 2].copy()
+    crop = TemporalPadCrop(seed=1)
+    for _ in range(5):
+        out = run(crop, sample)
+        assert out['keypoint'].shape == sample['keypoint'].shape
+        np.testing.assert_array_equal(out['keypoint_score'],
+                                      out['keypoint'][..., 2])
+
+
+def test_3d_samples_named_3d_transform_as_before():
+    """The dataset names 3-D samples' coordinates (3): nothing changes."""
+    named = make_sample()
+    named['coordinates'] = 3
+    for name, make in FACTORIES.items():
+        np.testing.assert_array_equal(
+            run(make(7), named)['keypoint'],
+            run(make(7), make_sample())['keypoint'], err_msg=name)
+
+
+def test_coordinates_are_checked_and_named():
+    with pytest.raises(ValueError, match='coordinates must be an int >= 1'):
+        SkeletonShear(coordinates=0)
+    with pytest.raises(ValueError, match='coordinates must be 2 or 3'):
+        SkeletonRotate(coordinates=4)
+    with pytest.raises(ValueError, match="SkeletonFlip on sample 'odd': the "
+                       'transform has coordinates=3 but the sample has 2'):
+        run(SkeletonFlip(coordinates=3, seed=0), pose2d_sample(name='odd'))
+    with pytest.raises(ValueError, match="SkeletonShear on sample 'odd': "
+                       'coordinates=4, but "keypoint" has only C = 3'):
+        run(SkeletonShear(seed=0), pose2d_sample(coordinates=4, name='odd'))
+    with pytest.raises(ValueError, match="on sample 'odd': needs 3-D "
+                       'coordinates, got C = 2 \\(2-D keypoints: '
+                       'coordinates=2'):
+        run(SkeletonRotate(seed=0), make_sample(c=2, name='odd'))
+    for transform in (SkeletonShear(coordinates=2), SkeletonFlip(),
+                      SkeletonRotate(coordinates=2)):
+        assert 'coordinates=' in repr(transform)

@@ -404,3 +404,47 @@ def test_registered_and_buildable():
         transform = build(dict(cfg, seed=0))
         assert type(transform).__name__ == cfg['type']
         assert cfg['type'] in repr(transform)
+
+
+# ------------------------------------------------------------ 2-D keypoints
+
+
+def test_matm_2d_measures_the_motion_of_x_and_y_only():
+    """With the score as a third channel, its changes are no motion."""
+    rng = np.random.default_rng(0)
+    xy = np.cumsum(rng.normal(scale=0.05, size=(2, 50, 17, 2)), axis=1)
+    # A score that jumps at a few frames, so that it would decide there.
+    score = np.isin(np.arange(50), [5, 17, 33])[None, :, None, None] * \
+        np.ones((2, 50, 17, 1))
+    keypoint = np.concatenate([xy, 50 * score], axis=-1).astype(np.float32)
+    sample = dict(keypoint=keypoint, frame_dir='pose2d', layout='coco',
+                  coordinates=2)
+    plain = dict(sample, keypoint=np.ascontiguousarray(keypoint[..., :2]))
+    del plain['coordinates']
+    for seed in range(5):
+        out = run(MotionAttentionTemporalMasking(seed=seed), sample)
+        same = run(MotionAttentionTemporalMasking(seed=seed), plain)
+        np.testing.assert_array_equal(out['kept_frames'], same['kept_frames'])
+        # Every channel of the kept frames is kept.
+        np.testing.assert_array_equal(out['keypoint'],
+                                      keypoint[:, out['kept_frames']])
+        given = dict(sample)
+        del given['coordinates']
+        np.testing.assert_array_equal(
+            run(MotionAttentionTemporalMasking(coordinates=2, seed=seed),
+                given)['kept_frames'], out['kept_frames'])
+    # Unnamed, the score's jumps are taken for motion: other frames.
+    assert not np.array_equal(
+        lowest_motion_frames(keypoint, 10),
+        lowest_motion_frames(keypoint[..., :2], 10))
+    assert 'coordinates=None' in repr(MotionAttentionTemporalMasking())
+
+
+def test_csm_removes_6_of_the_17_coco_joints_whatever_c():
+    csm = CentralSpatialMasking(seed=0)
+    for channels in (2, 3):
+        sample = dict(keypoint=np.zeros((2, 4, 17, channels), np.float32),
+                      frame_dir='pose2d', layout='coco', coordinates=2)
+        for _ in range(20):
+            mask = csm(dict(sample))['joint_mask']
+            assert mask.shape == (17, ) and mask.sum() == 6

@@ -10,7 +10,8 @@ from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 
-from tests.conftest import CONFIG_DIR, build_runner, tiny_cfg, write_annotations
+from tests.conftest import (CONFIG_DIR, build_runner, tiny_cfg,
+                            write_annotations, write_pose2d_annotations)
 
 PRETRAIN_CONFIGS = sorted(
     glob.glob(str(CONFIG_DIR / 'pstl_*.py')) +
@@ -33,6 +34,13 @@ def kinect_pkl(tmp_path_factory):
         'kinect_v1')
 
 
+@pytest.fixture(scope='module')
+def coco2d_pkl(tmp_path_factory):
+    """MMAction2-style 2-D clips (coco, pixels and scores, any length)."""
+    return write_pose2d_annotations(
+        tmp_path_factory.mktemp('data') / 'tiny_coco2d.pkl', 8)
+
+
 @pytest.fixture(autouse=True)
 def _scope():
     init_default_scope('mmaction')
@@ -46,11 +54,13 @@ def loss_history(runner):
 @pytest.mark.parametrize('config', PRETRAIN_CONFIGS,
                          ids=[osp.basename(c) for c in PRETRAIN_CONFIGS])
 def test_every_pretraining_config_computes_its_losses(config, fixture_pkl,
-                                                      kinect_pkl, tmp_path):
+                                                      kinect_pkl, coco2d_pkl,
+                                                      tmp_path):
     from mmaction.registry import DATASETS, MODELS
     from mmengine.dataset import pseudo_collate
     layout = Config.fromfile(config).model.backbone.layout
-    ann_file = kinect_pkl if layout == 'kinect_v1' else fixture_pkl
+    ann_file = dict(kinect_v1=kinect_pkl, coco=coco2d_pkl).get(
+        layout, fixture_pkl)
     cfg = tiny_cfg(config, ann_file, tmp_path)
     assert cfg.train_dataloader.dataset.layout == layout
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
