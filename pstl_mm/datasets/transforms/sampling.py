@@ -78,12 +78,6 @@ class PSTLUniformSampleFrames(SeededTransform, UniformSampleFrames):
             all_inds.append(inds)
         return np.concatenate(all_inds)
 
-    def _get_test_clips(self, num_frames: int, clip_len: int) -> np.ndarray:
-        """Not used: this transform samples as in training only."""
-        raise NotImplementedError(
-            'PSTLUniformSampleFrames samples training clips only; use '
-            "MMAction2's UniformSampleFrames(test_mode=True) to test")
-
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(clip_len={self.clip_len}, '
                 f'num_clips={self.num_clips}, seed={self.seed})')

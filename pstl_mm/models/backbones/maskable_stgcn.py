@@ -8,8 +8,8 @@ from mmaction.registry import MODELS
 from ...skeleton import get_layout, graph_adjacency
 from ...structures import KeptJoints, check_kept_joints
 from ...structures import kept_joints as kept_joints_of
-from ..layers import (PackedBitsDropout, StridedPointwiseConv2d, graph_conv,
-                      masked_batch_norm_1d, masked_batch_norm_2d)
+from ..layers import (PackedBitsDropout, StridedPointwiseConv2d, data_bn_rows,
+                      graph_conv, masked_batch_norm_1d, masked_batch_norm_2d)
 from .skeleton_encoder import SkeletonEncoder
 
 
@@ -346,12 +346,7 @@ class MaskableSTGCN(SkeletonEncoder):
         present = rows = None
         if path in ('gather', 'dense'):
             present = (~joint_mask).to(x.dtype)  # N, V
-            if self.data_bn_type == 'VC':
-                rows = present.repeat_interleave(m, dim=0).repeat_interleave(
-                    c, dim=1)[..., None]
-            else:
-                rows = present.repeat_interleave(c, dim=1).repeat(1, m)[...,
-                                                                        None]
+            rows = data_bn_rows(present, m, c, self.data_bn_type)
         if self.data_bn_type == 'VC':
             x = _norm(self.data_bn, x.view(n * m, v * c, t), rows)
         elif self.data_bn_type == 'MVC':

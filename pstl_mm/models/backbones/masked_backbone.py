@@ -12,7 +12,7 @@ from mmaction.models.utils import Graph, unit_aagcn
 from mmaction.registry import MODELS
 
 from ...skeleton import SkeletonLayout, get_layout
-from ..layers import JointMaskState, install_joint_masking
+from ..layers import JointMaskState, data_bn_rows, install_joint_masking
 from .skeleton_encoder import SkeletonEncoder
 
 #: The backbone classes MaskedBackbone wraps, by config name.
@@ -272,12 +272,7 @@ class MaskedBackbone(SkeletonEncoder):
         rows = None
         data_bn_type = self._inner.data_bn_type
         if isinstance(self._inner.data_bn, nn.modules.batchnorm._BatchNorm):
-            if data_bn_type == 'MVC':
-                rows = present.repeat_interleave(c, dim=1).repeat(1, m)
-            else:
-                rows = present.repeat_interleave(m, dim=0).repeat_interleave(
-                    c, dim=1)
-            rows = rows[..., None]
+            rows = data_bn_rows(present, m, c, data_bn_type)
         else:  # no data_bn zeroes the input's removed joints
             x = x.masked_fill(joint_mask[:, None, None, :, None], 0)
         with self._mask_state.masking(keep, rows):

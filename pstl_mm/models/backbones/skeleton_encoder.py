@@ -56,8 +56,8 @@ class SkeletonEncoder(BaseModule):
     method takes.
 
     Subclasses set the four attributes and ``frozen`` in ``__init__`` (call
-    :meth:`freeze` at its end when ``frozen``) and implement
-    :meth:`forward`.
+    :meth:`freeze` at its end when ``frozen``) and implement ``forward``
+    (``nn.Module`` refuses a module without one).
     """
 
     layout: SkeletonLayout
@@ -65,21 +65,6 @@ class SkeletonEncoder(BaseModule):
     num_person: int
     out_channels: int
     frozen: bool = False
-
-    def forward(self, x: torch.Tensor,
-                joint_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Encode skeletons.
-
-        Args:
-            x (torch.Tensor): (N, M, T, V, C) coordinates.
-            joint_mask (torch.Tensor, optional): (N, V) or (V,) bool, True
-                for a removed joint.
-
-        Returns:
-            torch.Tensor: (N, M, C_out, T', V) features, zero at removed
-            joints.
-        """
-        raise NotImplementedError
 
     def check_inputs(self, x: torch.Tensor,
                      joint_mask: Optional[torch.Tensor],

@@ -94,3 +94,28 @@ def masked_batch_norm_1d(bn: _BatchNorm, x: torch.Tensor,
     keep = torch.where(rows[None, :, None] > 0, keep, torch.ones_like(keep))
     count = keep.sum(dim=(0, 2)) * x.shape[2]
     return _masked_batch_norm(bn, x, keep, count, (0, 2))
+
+
+def data_bn_rows(present: torch.Tensor, num_person: int, num_channels: int,
+                 data_bn_type: str) -> torch.Tensor:
+    """The mask of a skeleton encoder's ``data_bn`` input for
+    :func:`masked_batch_norm_1d`.
+
+    Args:
+        present (torch.Tensor): (N, V) float, 1 for a kept joint.
+        num_person (int): Persons M.
+        num_channels (int): Coordinates per joint C.
+        data_bn_type (str): ``'VC'`` (rows N*M, channels v*C + c) or
+            ``'MVC'`` (rows N, channels (m*V + v)*C + c).
+
+    Returns:
+        torch.Tensor: (N*M, V*C, 1) for ``'VC'``, (N, M*V*C, 1) for
+        ``'MVC'``.
+    """
+    if data_bn_type == 'VC':
+        rows = present.repeat_interleave(num_person, dim=0).repeat_interleave(
+            num_channels, dim=1)
+    else:
+        rows = present.repeat_interleave(num_channels, dim=1).repeat(
+            1, num_person)
+    return rows[..., None]
