@@ -5,6 +5,8 @@ Sub-commands::
     python tools/benchmark.py step [--batch 128] [--iters 2] [--warmup 3]
         [--repeats 2]
         [--baseline OTHER_CHECKOUT] [--variants configured plain ...]
+    python tools/benchmark.py compile [--config CONFIG] [--run-epochs 2]
+        [--epochs 20] [--ann-file PKL]
     python tools/benchmark.py pipeline [--samples 200]
     python tools/benchmark.py memory [--npy PATH | --size-gb 2.5]
         [--samples 2000]
@@ -18,7 +20,10 @@ batch (slice path), 8-10 joints per sample (dense fallback), and the CSM
 masks forced through the fallback. Each row runs in a fresh process (so its
 peak memory is its own); with ``--baseline`` another checkout runs the same
 variants alternately and ratios are taken against it, else against the
-plain step. ``pipeline``: samples/s of the pretraining data pipeline
+plain step. ``compile``: a config's pretraining through ``tools/train.py``
+eagerly and with ``compile=True`` (the runner's ``torch.compile``), each
+for ``--run-epochs`` epochs, timed per iteration, and the wall time of an
+``--epochs`` run projected from them, compiling included. ``pipeline``: samples/s of the pretraining data pipeline
 (``MultiView`` with crop, shear, rotate, flip, CSM, MATM) on synthetic
 clips. ``memory``: peak resident memory (VmHWM) of iterating a
 ``PSTLSkeletonDataset`` over a CrosSCLR ``*_data_joint.npy`` file
@@ -502,10 +507,100 @@ def runners_command(args) -> int:
     return 0
 
 
+def _epoch_times(work_dir: str) -> list:
+    """Per epoch, the ``time`` of each iteration (MMEngine's scalars.json,
+    logged every iteration), in order."""
+    import json
+    scalars = []
+    for root, _, files in os.walk(work_dir):
+        if 'scalars.json' in files:
+            with open(osp.join(root, 'scalars.json')) as f:
+                scalars = [json.loads(line) for line in f]
+    epochs = {}
+    for record in scalars:
+        if 'time' in record and 'epoch' in record:
+            epochs.setdefault(record['epoch'], []).append(record['time'])
+    return [epochs[e] for e in sorted(epochs)]
+
+
+def project_run(epoch_seconds: list, epochs: int) -> float:
+    """Seconds of an ``epochs``-epoch run from the measured epochs: the
+    first as it was (compiling, warm-up), each later one as the median of
+    the measured later ones."""
+    if epochs <= 1 or len(epoch_seconds) == 1:
+        rest = epoch_seconds[0]
+    else:
+        rest = float(np.median(epoch_seconds[1:]))
+    return epoch_seconds[0] + (epochs - 1) * rest
+
+
+def compile_command(args) -> int:
+    """Eager against ``compile=True`` over a config's real pretraining."""
+    import json
+    import shutil
+    import subprocess
+    config = osp.abspath(args.config)
+    tmp = tempfile.mkdtemp(prefix='pstl_compile_')
+    sides = {}
+    try:
+        for compiled in (False, True):
+            options = {'train_cfg.max_epochs': args.run_epochs,
+                       'default_hooks.checkpoint': None,
+                       'default_hooks.logger.interval': 1,
+                       'randomness.seed': 0}
+            if args.ann_file:
+                options['train_dataloader.dataset.ann_file'] = osp.abspath(
+                    args.ann_file)
+            if compiled:
+                options['compile.backend'] = args.compile_backend
+            work_dir = osp.join(tmp, 'compiled' if compiled else 'eager')
+            cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'),
+                   config, '--work-dir', work_dir, '--cfg-options'] + [
+                       f'{k}={json.dumps(v) if isinstance(v, str) else v}'
+                       for k, v in options.items()]
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=REPO, capture_output=True,
+                                  text=True)
+            wall = time.perf_counter() - start
+            per_epoch = _epoch_times(work_dir)
+            if proc.returncode != 0 or len(per_epoch) < args.run_epochs:
+                raise RuntimeError(
+                    f'{"compiled" if compiled else "eager"} run failed '
+                    f'(exit {proc.returncode}, {len(per_epoch)} epochs '
+                    f'logged):\n{proc.stderr[-3000:]}')
+            sides[compiled] = dict(
+                wall=wall, epochs=[float(sum(t)) for t in per_epoch],
+                first_iter=per_epoch[0][0],
+                iter_median=float(np.median(
+                    [t for e in per_epoch[1:] for t in e] or per_epoch[0])))
+            print(f'  .. {"compiled" if compiled else "eager":<8} epochs '
+                  + ', '.join(f'{s:.1f}' for s in sides[compiled]['epochs'])
+                  + f' s (process {wall:.0f} s)', flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    name = osp.relpath(config, REPO)
+    print(f'\n{name}, {args.run_epochs} epoch(s) each side, '
+          f'{torch.get_num_threads()} threads, torch {torch.__version__}; '
+          f'projected to {args.epochs} epochs as the first epoch plus '
+          f'{args.epochs - 1} x the median later epoch')
+    print(f'| compile | first iteration (s) | later iterations, median (s) '
+          f'| epochs (s) | {args.epochs} epochs (min) | vs eager |')
+    print('|---|---|---|---|---|---|')
+    eager = project_run(sides[False]['epochs'], args.epochs)
+    for compiled, side in sides.items():
+        total = project_run(side['epochs'], args.epochs)
+        print(f'| {args.compile_backend if compiled else "off"} | '
+              f'{side["first_iter"]:.1f} | {side["iter_median"]:.2f} | '
+              + ' / '.join(f'{s:.0f}' for s in side['epochs'])
+              + f' | {total / 60:.1f} | x{eager / total:.2f} |')
+    return 0
+
+
 #: Training clips of NTU-60 cross-subject (CrosSCLR/AimCLR data, the
 #: paper's): what one pretraining epoch goes through.
 NTU60_XSUB_TRAIN = 40091
-GPU_MARKERS = ('<!-- gpu-steps:begin -->', '<!-- gpu-steps:end -->')
+#: The markers of ``docs/benchmarks.md``'s GPU rows.
+GPU_MARKER = 'gpu-steps'
 
 
 def project_hours(seconds_per_step: float, samples: int, batch: int,
@@ -564,19 +659,6 @@ def _device_step_row(device, amp: bool, compiled: bool, args) -> dict:
                  if device.type == 'cuda' else None))
 
 
-def _write_between_markers(path: str, markers, text: str) -> None:
-    """Replace what lies between the two marker lines of ``path``."""
-    with open(path) as f:
-        content = f.read()
-    begin, end = markers
-    if begin not in content or end not in content:
-        raise ValueError(f'{path}: no {begin} ... {end} section to write')
-    head, rest = content.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    with open(path, 'w') as f:
-        f.write(f'{head}{begin}\n{text}{end}{tail}')
-
-
 def gpu_command(args) -> int:
     """The configured pretraining step with AMP (bf16) off/on and compile
     off/on, the 150-epoch projection, rows written into the markdown."""
@@ -619,7 +701,8 @@ def gpu_command(args) -> int:
     table = '\n'.join(lines) + '\n'
     print(table)
     if args.markdown:
-        _write_between_markers(args.markdown, GPU_MARKERS, table)
+        from pstl_mm.results.report_markdown import write_between_markers
+        write_between_markers(args.markdown, table.rstrip('\n'), GPU_MARKER)
         print(f'wrote the rows into {args.markdown}')
     return 0
 
@@ -682,6 +765,18 @@ def main(argv=None) -> int:
     runners.add_argument('--workers', type=int, default=1)
     runners.add_argument('--repeats', type=int, default=2)
     runners.set_defaults(func=runners_command)
+    comp = commands.add_parser(
+        'compile', help='eager vs compile=True over a config\'s real '
+        'pretraining, projected to a whole run')
+    comp.add_argument('--config', default=osp.join(
+        REPO, 'configs', 'pstl', 'pstl_nw_ucla_xview.py'))
+    comp.add_argument('--ann-file', help='default: the config\'s')
+    comp.add_argument('--run-epochs', type=int, default=2,
+                      help='epochs run on each side')
+    comp.add_argument('--epochs', type=int, default=20,
+                      help='the run the projection is for')
+    comp.add_argument('--compile-backend', default='inductor')
+    comp.set_defaults(func=compile_command)
     pipe = commands.add_parser('pipeline', help='data pipeline throughput')
     pipe.add_argument('--samples', type=int, default=200)
     pipe.add_argument('--repeats', type=int, default=5,

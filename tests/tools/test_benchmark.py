@@ -46,3 +46,35 @@ def test_gpu_without_cuda_asks_for_the_dry_run():
     assert status == 2
     assert 'error: no CUDA device; --dry-run checks the command' in out
 
+
+
+def _benchmark_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('pstl_benchmark_tool', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_compile_projection_is_first_epoch_plus_median_later_epochs(
+        tmp_path):
+    bench = _benchmark_module()
+    # scalars.json as MMEngine's logger writes it with interval 1.
+    log = tmp_path / 'run' / '20261203_000000' / 'vis_data'
+    log.mkdir(parents=True)
+    records = [dict(epoch=1, iter=1, time=200.0), dict(epoch=1, iter=2,
+                                                        time=4.0),
+               dict(epoch=2, iter=3, time=5.0), dict(epoch=2, iter=4,
+                                                      time=3.0),
+               dict(epoch=3, iter=5, time=6.0), dict(epoch=3, iter=6,
+                                                      time=6.0),
+               dict(epoch=3, iter=6, lr=0.1)]
+    (log / 'scalars.json').write_text(
+        '\n'.join(__import__('json').dumps(r) for r in records) + '\n')
+    per_epoch = bench._epoch_times(str(tmp_path / 'run'))
+    assert per_epoch == [[200.0, 4.0], [5.0, 3.0], [6.0, 6.0]]
+    epochs = [sum(e) for e in per_epoch]  # 204, 8, 12
+    # 204 + 19 x median(8, 12) = 204 + 19 x 10
+    assert bench.project_run(epochs, 20) == 394.0
+    assert bench.project_run([204.0], 20) == 204.0 * 20
+    assert bench.project_run(epochs, 1) == 204.0 + 0 * 10
