@@ -58,6 +58,10 @@ CONFIGS = osp.join(REPO, 'configs', 'pstl', 'demo')
 DEFAULT_DATA = osp.join('data', 'demo', 'synthetic_demo.pkl')
 #: The committed spread of the margin over seeds the default run does not use.
 SPREAD_JSON = osp.join(REPO, 'docs', 'demo_seeds.json')
+#: The seeds the demo's task and epochs were checked on (each must gain).
+CHECKED_JSON = osp.join(REPO, 'docs', 'demo_seeds_checked.json')
+#: The README's paragraph written from both (``--readme``).
+README_MARKER = 'demo:spread'
 #: The stages' configs in ``configs/pstl/demo/``.
 STAGE_CONFIGS = {
     'pretrain': 'demo_pstl_synthetic',
@@ -76,6 +80,11 @@ def parse_args(argv=None):
     parser.add_argument('--no-partial-body', action='store_true',
                         help='stop after the linear evaluations (the margin '
                         'needs no more; a sweep over seeds)')
+    parser.add_argument('--readme', help='rewrite the paragraph between '
+                        f'<!-- {README_MARKER}:begin/end --> of this file '
+                        '(e.g. README.md) from --json (default '
+                        'docs/demo_seeds.json) and '
+                        'docs/demo_seeds_checked.json')
     parser.add_argument('--json', help='write each seed\'s linear top-1 '
                         'and margin here')
     for stage, config in STAGE_CONFIGS.items():
@@ -338,17 +347,62 @@ def spread(margins) -> dict:
                 max=round(float(values.max()), 2))
 
 
-def committed_spread(path: str = SPREAD_JSON) -> Optional[str]:
-    """The committed spread as a phrase, or None without the file."""
+def _load(path: str) -> Optional[dict]:
     if not osp.isfile(path):
         return None
     with open(path) as f:
-        record = json.load(f)
-    s = record['spread']
+        return json.load(f)
+
+
+def _seeds(record: dict) -> str:
     seeds = record['seeds']
-    return (f'seeds {seeds[0]}-{seeds[-1]} gave {s["min"]:+.1f} to '
+    return (f'{seeds[0]}-{seeds[-1]}' if seeds == list(
+        range(seeds[0], seeds[-1] + 1)) else ', '.join(map(str, seeds)))
+
+
+def _commit(record: dict) -> str:
+    commit = record['commit'] or 'an unknown commit'
+    return commit[:7] + ('+dirty' if commit.endswith('+dirty') else '')
+
+
+def committed_spread(path: str = SPREAD_JSON) -> Optional[str]:
+    """The committed spread as a phrase, or None without the file."""
+    record = _load(path)
+    if record is None:
+        return None
+    s = record['spread']
+    return (f'seeds {_seeds(record)} gave {s["min"]:+.1f} to '
             f'{s["max"]:+.1f} (mean {s["mean"]:+.1f}) at '
-            f'{record["commit"]}')
+            f'{_commit(record)}')
+
+
+def spread_paragraph(spread_json: str = SPREAD_JSON,
+                     checked_json: str = CHECKED_JSON) -> Optional[str]:
+    """The README's paragraph on the demo's margin over seeds, written from
+    the committed records (None without ``spread_json``)."""
+    held = _load(spread_json)
+    if held is None:
+        return None
+    s = held['spread']
+    runs = ', '.join(f'{r["seed"]}: {r["margin"]:+.1f}' for r in held['runs'])
+    text = (f'How much the demo\'s headline moves with the random stream: '
+            f'over seeds {_seeds(held)}, pretraining changed linear top-1 '
+            f'by {s["min"]:+.1f} to {s["max"]:+.1f} points over the '
+            f'random-init encoder, mean {s["mean"]:+.1f}'
+            + (f' ± {s["std"]:.1f}' if s['std'] is not None else '') +
+            f' (per seed {runs}; computed at {_commit(held)}, '
+            f'`docs/demo_seeds.json`).')
+    checked = _load(checked_json)
+    if checked is not None:
+        c = checked['spread']
+        verdict = ('each gained' if c['min'] > 0 else
+                   'not every one gained')
+        text += (f' The demo\'s task and epochs were checked on seeds '
+                 f'{_seeds(checked)} first ({verdict}: {c["min"]:+.1f} to '
+                 f'{c["max"]:+.1f}, at {_commit(checked)}, '
+                 f'`docs/demo_seeds_checked.json`); seeds '
+                 f'{_seeds(held)} were run after.')
+    return text + (' `make demo` runs seed 0 and prints the margin it got.')
 
 
 def main(argv=None) -> int:
@@ -386,6 +440,15 @@ def main(argv=None) -> int:
         with open(args.json, 'w') as f:
             json.dump(record, f, indent=1)
         print(f'[demo] wrote {args.json}')
+    if args.readme:
+        from pstl_mm.results.report_markdown import write_between_markers
+        source = args.json or SPREAD_JSON
+        paragraph = spread_paragraph(source)
+        if paragraph is None:
+            print(f'[demo] no {source}: {args.readme} left as it is')
+        else:
+            write_between_markers(args.readme, paragraph, README_MARKER)
+            print(f'[demo] wrote the seeds paragraph into {args.readme}')
     print(f'[demo] runs, checkpoints and their logs: {args.work_dir}/')
     return 0
 

@@ -60,9 +60,22 @@ def test_demo_prints_bars_and_the_table_and_logs_the_rest(tmp_path):
 
 def test_several_seeds_run_apart_and_give_their_spread(tmp_path):
     out = tmp_path / 'seeds.json'
+    readme = tmp_path / 'README.md'
+    readme.write_text('# x\n<!-- demo:spread:begin -->\nold\n'
+                      '<!-- demo:spread:end -->\nrest\n')
     proc, work_dir = run_small_demo(tmp_path, '--seed', '3', '4', '--json',
-                                    str(out), '--no-partial-body')
+                                    str(out), '--no-partial-body',
+                                    '--readme', str(readme))
     record = json.loads(out.read_text())
+    # The README's paragraph is the one the JSON gives.
+    paragraph = _demo_module().spread_paragraph(str(out))
+    assert readme.read_text() == (
+        f'# x\n<!-- demo:spread:begin -->\n{paragraph}\n'
+        '<!-- demo:spread:end -->\nrest\n')
+    margins = ', '.join(f'{r["seed"]}: {r["margin"]:+.1f}'
+                        for r in record['runs'])
+    assert 'over seeds 3-4, pretraining changed linear top-1' in paragraph
+    assert f'(per seed {margins};' in paragraph
     assert record['seeds'] == [3, 4]
     assert [r['seed'] for r in record['runs']] == [3, 4]
     for run in record['runs']:
@@ -87,3 +100,34 @@ def test_several_seeds_run_apart_and_give_their_spread(tmp_path):
     assert 'partial body (pstl)' not in proc.stdout
     assert 'joints shaded' not in proc.stdout
     assert re.search(r'linear evaluation\s+\d+\.\d\s+\d+\.\d', proc.stdout)
+
+
+def _demo_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'pstl_demo_tool', REPO_ROOT / 'tools' / 'demo.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_quotes_the_committed_seed_spread():
+    """The README's paragraph on the demo's seeds is what
+    docs/demo_seeds.json and docs/demo_seeds_checked.json give, the checked
+    seeds each gained, and the held-out seeds are others."""
+    demo = _demo_module()
+    held = json.loads((REPO_ROOT / 'docs' / 'demo_seeds.json').read_text())
+    checked = json.loads(
+        (REPO_ROOT / 'docs' / 'demo_seeds_checked.json').read_text())
+    assert checked['seeds'] == [0, 1, 2, 3, 4]
+    assert all(r['margin'] > 0 for r in checked['runs'])
+    assert held['seeds'] == [5, 6, 7, 8, 9]
+    for record in (held, checked):
+        assert [r['seed'] for r in record['runs']] == record['seeds']
+        margins = [r['margin'] for r in record['runs']]
+        assert record['spread']['min'] == min(margins)
+        assert record['spread']['max'] == max(margins)
+    readme = (REPO_ROOT / 'README.md').read_text()
+    block = readme.split('<!-- demo:spread:begin -->\n')[1].split(
+        '\n<!-- demo:spread:end -->')[0]
+    assert block == demo.spread_paragraph()
