@@ -424,7 +424,8 @@ CHILD_PEAK = ('import resource, subprocess, sys; '
 def _runner_row(mode: str, ann_file: str, work_dir: str, args) -> dict:
     """Pretrain ``args.iters`` iterations on ``ann_file`` with the runner
     ``mode`` builds, in a fresh process; seconds per iteration (MMEngine's
-    ``time``, data loading included) after the first, and peak memory."""
+    ``time`` of each iteration, data loading included) after the first, and
+    peak memory."""
     import json
     import subprocess
     options = {
@@ -433,7 +434,8 @@ def _runner_row(mode: str, ann_file: str, work_dir: str, args) -> dict:
         'train_dataloader.batch_size': args.batch,
         'train_dataloader.num_workers': args.workers,
         'train_cfg.max_epochs': 1, 'default_hooks.checkpoint': None,
-        'default_hooks.logger.interval': 1, 'work_dir': work_dir}
+        'default_hooks.logger.interval': 1, 'log_processor.window_size': 1,
+        'work_dir': work_dir}
     if mode == 'tools/train.py':
         cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), CONFIG,
                '--cfg-options'] + [
@@ -509,7 +511,8 @@ def runners_command(args) -> int:
 
 def _epoch_times(work_dir: str) -> list:
     """Per epoch, the ``time`` of each iteration (MMEngine's scalars.json,
-    logged every iteration), in order."""
+    logged every iteration with ``log_processor.window_size=1``: the
+    iteration's own time, not a running mean), in order."""
     import json
     scalars = []
     for root, _, files in os.walk(work_dir):
@@ -547,6 +550,7 @@ def compile_command(args) -> int:
             options = {'train_cfg.max_epochs': args.run_epochs,
                        'default_hooks.checkpoint': None,
                        'default_hooks.logger.interval': 1,
+                       'log_processor.window_size': 1,
                        'randomness.seed': 0}
             if args.ann_file:
                 options['train_dataloader.dataset.ann_file'] = osp.abspath(
