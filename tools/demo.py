@@ -365,6 +365,12 @@ def _commit(record: dict) -> str:
     return commit[:7] + ('+dirty' if commit.endswith('+dirty') else '')
 
 
+def _shown(path: str) -> str:
+    """``path`` as the README names it: relative to the repository."""
+    rel = osp.relpath(osp.abspath(path), REPO)
+    return path if rel.startswith('..') else rel
+
+
 def committed_spread(path: str = SPREAD_JSON) -> Optional[str]:
     """The committed spread as a phrase, or None without the file."""
     record = _load(path)
@@ -391,7 +397,7 @@ def spread_paragraph(spread_json: str = SPREAD_JSON,
             f'random-init encoder, mean {s["mean"]:+.1f}'
             + (f' ± {s["std"]:.1f}' if s['std'] is not None else '') +
             f' (per seed {runs}; computed at {_commit(held)}, '
-            f'`docs/demo_seeds.json`).')
+            f'`{_shown(spread_json)}`).')
     checked = _load(checked_json)
     if checked is not None:
         c = checked['spread']
@@ -400,7 +406,7 @@ def spread_paragraph(spread_json: str = SPREAD_JSON,
         text += (f' The demo\'s task and epochs were checked on seeds '
                  f'{_seeds(checked)} first ({verdict}: {c["min"]:+.1f} to '
                  f'{c["max"]:+.1f}, at {_commit(checked)}, '
-                 f'`docs/demo_seeds_checked.json`); seeds '
+                 f'`{_shown(checked_json)}`); seeds '
                  f'{_seeds(held)} were run after.')
     return text + (' `make demo` runs seed 0 and prints the margin it got.')
 
