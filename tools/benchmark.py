@@ -23,7 +23,8 @@ variants alternately and ratios are taken against it, else against the
 plain step. ``compile``: a config's pretraining through ``tools/train.py``
 eagerly and with ``compile=True`` (the runner's ``torch.compile``), each
 for ``--run-epochs`` epochs, timed per iteration, and the wall time of an
-``--epochs`` run projected from them, compiling included. ``pipeline``: samples/s of the pretraining data pipeline
+``--epochs`` run projected from them, compiling included. ``pipeline``:
+samples/s of the pretraining data pipeline
 (``MultiView`` with crop, shear, rotate, flip, CSM, MATM) on synthetic
 clips. ``memory``: peak resident memory (VmHWM) of iterating a
 ``PSTLSkeletonDataset`` over a CrosSCLR ``*_data_joint.npy`` file

@@ -28,9 +28,11 @@ random-init encoder, the linear classifier, the partial-body draws; the
 synthetic set stays the same). Given several seeds, the chain runs once per
 seed in ``<work-dir>/seed<N>`` (a seed finished at the same commit with the
 same options is not run again, so an interrupted sweep resumes) and ends
-with the margin of each and their spread; ``--json`` writes them (``docs/demo_seeds.json`` is seeds 5-9, the
-spread the README quotes, and the last line of a run compares its margin
-with it).
+with the margin of each and their spread; ``--json`` writes them
+(``docs/demo_seeds.json`` is held-out seeds 5-9, the spread the README
+quotes, and the last line of a run compares its margin with it;
+``docs/demo_seeds_checked.json`` the seeds 0-4 the demo was checked on);
+``--readme README.md`` rewrites the README's paragraph from both.
 """
 import argparse
 import contextlib
@@ -422,7 +424,8 @@ def main(argv=None) -> int:
         run = runs[-1]
         line = (f'[demo] pretraining changed linear top-1 by '
                 f'{run["margin"]:+.1f} points over the random-init encoder '
-                f'({run["pstl"]:.1f} vs {run["random_init"]:.1f}, seed {seed})')
+                f'({run["pstl"]:.1f} vs {run["random_init"]:.1f}, '
+                f'seed {seed})')
         print(line)
     if len(runs) > 1:
         print('\n[demo] margin per seed: ' + ', '.join(
