@@ -422,12 +422,32 @@ CHILD_PEAK = ('import resource, subprocess, sys; '
               'resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)')
 
 
+def _train_py_command(config: str, options: dict) -> list:
+    """``tools/train.py config --cfg-options ...`` with ``options`` (strings
+    quoted, as ``DictAction`` reads them)."""
+    import json
+    return [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
+            '--cfg-options'] + [
+                f'{k}={json.dumps(v) if isinstance(v, str) else v}'
+                for k, v in options.items()]
+
+
+def _scalars(work_dir: str) -> list:
+    """The records of MMEngine's ``scalars.json`` under ``work_dir`` (empty
+    without one)."""
+    import json
+    for root, _, files in os.walk(work_dir):
+        if 'scalars.json' in files:
+            with open(osp.join(root, 'scalars.json')) as f:
+                return [json.loads(line) for line in f]
+    return []
+
+
 def _runner_row(mode: str, ann_file: str, work_dir: str, args) -> dict:
     """Pretrain ``args.iters`` iterations on ``ann_file`` with the runner
     ``mode`` builds, in a fresh process; seconds per iteration (MMEngine's
     ``time`` of each iteration, data loading included) after the first, and
     peak memory."""
-    import json
     import subprocess
     options = {
         'train_dataloader.dataset.ann_file': ann_file,
@@ -438,10 +458,7 @@ def _runner_row(mode: str, ann_file: str, work_dir: str, args) -> dict:
         'default_hooks.logger.interval': 1, 'log_processor.window_size': 1,
         'work_dir': work_dir}
     if mode == 'tools/train.py':
-        cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), CONFIG,
-               '--cfg-options'] + [
-                   f'{k}={json.dumps(v) if isinstance(v, str) else v}'
-                   for k, v in options.items()]
+        cmd = _train_py_command(CONFIG, options)
     else:
         cmd = [sys.executable, '-c', RUNNER_SCRIPT, mode, CONFIG,
                repr(options)]
@@ -449,12 +466,7 @@ def _runner_row(mode: str, ann_file: str, work_dir: str, args) -> dict:
            if k != 'THP_MEM_ALLOC_ENABLE'}
     proc = subprocess.run([sys.executable, '-c', CHILD_PEAK, *cmd],
                           cwd=REPO, env=env, capture_output=True, text=True)
-    scalars = []
-    for root, _, files in os.walk(work_dir):
-        if 'scalars.json' in files:
-            with open(osp.join(root, 'scalars.json')) as f:
-                scalars = [json.loads(line) for line in f]
-    times = [r['time'] for r in scalars if 'time' in r]
+    times = [r['time'] for r in _scalars(work_dir) if 'time' in r]
     if proc.returncode != 0 or len(times) < 2:
         raise RuntimeError(f'{mode} failed (exit {proc.returncode}, '
                            f'{len(times)} timed iterations):\n'
@@ -514,14 +526,8 @@ def _epoch_times(work_dir: str) -> list:
     """Per epoch, the ``time`` of each iteration (MMEngine's scalars.json,
     logged every iteration with ``log_processor.window_size=1``: the
     iteration's own time, not a running mean), in order."""
-    import json
-    scalars = []
-    for root, _, files in os.walk(work_dir):
-        if 'scalars.json' in files:
-            with open(osp.join(root, 'scalars.json')) as f:
-                scalars = [json.loads(line) for line in f]
     epochs = {}
-    for record in scalars:
+    for record in _scalars(work_dir):
         if 'time' in record and 'epoch' in record:
             epochs.setdefault(record['epoch'], []).append(record['time'])
     return [epochs[e] for e in sorted(epochs)]
@@ -540,7 +546,6 @@ def project_run(epoch_seconds: list, epochs: int) -> float:
 
 def compile_command(args) -> int:
     """Eager against ``compile=True`` over a config's real pretraining."""
-    import json
     import shutil
     import subprocess
     config = osp.abspath(args.config)
@@ -559,10 +564,8 @@ def compile_command(args) -> int:
             if compiled:
                 options['compile.backend'] = args.compile_backend
             work_dir = osp.join(tmp, 'compiled' if compiled else 'eager')
-            cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'),
-                   config, '--work-dir', work_dir, '--cfg-options'] + [
-                       f'{k}={json.dumps(v) if isinstance(v, str) else v}'
-                       for k, v in options.items()]
+            options['work_dir'] = work_dir
+            cmd = _train_py_command(config, options)
             start = time.perf_counter()
             proc = subprocess.run(cmd, cwd=REPO, capture_output=True,
                                   text=True)
