@@ -41,7 +41,8 @@ def tables(results: dict, labels: Dict[str, str]) -> str:
                 for i, k in enumerate(ks)]
     header = (['Encoder', 'Linear', 'Linear, standardised features'] +
               [f'kNN k={k}' for k in ks] +
-              ['Feature std', 'Class share of variance', 'Pretraining (min)'])
+              ['Feature std', 'Class share of variance',
+               'Pretraining (min, sum over seeds)'])
     lines = [
         f'Pretraining: {results["pretrain_epochs"]} epochs, seeds '
         f'{", ".join(map(str, results["seeds"]))}; top-1 in %, mean ± '

@@ -37,7 +37,7 @@ def test_tables_of_known_results():
         'says so). Machine: m.', '',
         '| Encoder | Linear | Linear, standardised features | kNN k=20 | '
         'kNN k=1 | Feature std | Class share of variance | '
-        'Pretraining (min) |', '|---|---|---|---|---|---|---|---|',
+        'Pretraining (min, sum over seeds) |', '|---|---|---|---|---|---|---|---|',
         '| Random (1 seed) | 10.0 | – | – | – | – | – | – |',
         '| PSTL | 50.0 ± 14.1 (40.0 / 60.0) | 50.0 ± 14.1 (40.0 / 60.0) | '
         '50.0 ± 14.1 (40.0 / 60.0) | – | 0.25 | – | 3.5 |', '',

@@ -9,7 +9,8 @@ from ...skeleton import get_layout, graph_adjacency
 from ...structures import KeptJoints, check_kept_joints
 from ...structures import kept_joints as kept_joints_of
 from ..layers import (PackedBitsDropout, StridedPointwiseConv2d, data_bn_rows,
-                      graph_conv, masked_batch_norm_1d, masked_batch_norm_2d)
+                      graph_conv, masked_batch_norm_1d, masked_batch_norm_2d,
+                      relu_conv_of_norm)
 from .skeleton_encoder import SkeletonEncoder
 
 
@@ -37,6 +38,11 @@ class MaskableSTGCNBlock(nn.Module):
     followed by ``sum_k x_k A_k``; ``tcn`` is BN-ReLU-Conv(kt x 1)-BN-Dropout;
     the residual is the identity where shapes allow, else a 1x1 convolution
     and BN; ReLU at the end.
+
+    With gradients on, the temporal ReLU and convolution run as one
+    function (:func:`~pstl_mm.models.layers.relu_conv_of_norm`) that keeps
+    only the BatchNorm's input for backward, so ``tcn_conv``'s own forward
+    (and its hooks) is not called then.
 
     The block runs on whatever joints its input holds, with the matching
     adjacency (:meth:`adjacency`); only the dense path of
@@ -140,8 +146,11 @@ class MaskableSTGCNBlock(nn.Module):
         y = graph_conv(x, A, self.gcn_conv.weight, self.gcn_conv.bias)
         if keep is not None:
             y = y * keep
-        y = _norm(self.tcn_bn_in, y, keep).relu_()
-        y = self.dropout(_norm(self.tcn_bn_out, self.tcn_conv(y), keep))
+        if keep is None:
+            y = relu_conv_of_norm(self.tcn_bn_in, y, self.tcn_conv)
+        else:
+            y = self.tcn_conv(_norm(self.tcn_bn_in, y, keep).relu_())
+        y = self.dropout(_norm(self.tcn_bn_out, y, keep))
         if res is not None:
             y = y.add_(res)
         return y.relu_()

@@ -1,3 +1,4 @@
+from .bn_relu_conv import relu_conv_of_norm
 from .graph_conv import graph_conv
 from .joint_masking import (MASKED_CLASSES, JointMaskState, MaskedBatchNorm1d,
                             MaskedBatchNorm2d, MaskedConv2d,
@@ -14,5 +15,5 @@ __all__ = [
     'PackedBitsDropout', 'StridedPointwiseConv2d', 'data_bn_rows',
     'graph_conv',
     'install_joint_masking', 'keep_mask', 'masked_batch_norm_1d',
-    'masked_batch_norm_2d'
+    'masked_batch_norm_2d', 'relu_conv_of_norm'
 ]

@@ -332,7 +332,7 @@ def test_gather_path_computes_fewer_positions():
     """The gather path's blocks see only the kept joints."""
     model = _paths_model('auto').train()
     seen = []
-    model.blocks[0].tcn_conv.register_forward_hook(
+    model.blocks[0].tcn_bn_in.register_forward_hook(
         lambda mod, inp, out: seen.append(out.shape[-1]))
     model.forward_pooled(make_input(n=4, t=16), _equal_count_mask())
     model.forward_pooled(make_input(n=4, t=16))
