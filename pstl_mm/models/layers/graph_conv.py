@@ -8,7 +8,10 @@ class _AggregateProject(torch.autograd.Function):
     """``(A_rows @ x) @ weight`` per frame, keeping only ``x`` for backward.
 
     Forward: ``xa = bmm(a_rows, x)`` with the (W*K, V) adjacency of each
-    frame, then ``xa`` viewed as (F*W, K*C_in) times ``weight``. Backward
+    frame, then ``xa`` viewed as (F*W, K*C_in) times ``weight``, plus the
+    bias term of each adjacency added in place (in place on the function's
+    own output: autograd copies nothing for it, as it would for an in-place
+    add on a view of an output it tracks). Backward
     recomputes ``xa`` (one batched product, cheap next to the channel
     contraction) instead of keeping it: ``xa`` is K times the size of
     ``x``, while ``x``, the block's input, is kept anyway (by the ReLU that
@@ -17,18 +20,26 @@ class _AggregateProject(torch.autograd.Function):
 
     @staticmethod
     @torch.amp.custom_fwd(device_type='cuda')
-    def forward(ctx, x: torch.Tensor, a: torch.Tensor,
-                weight: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, a: torch.Tensor, weight: torch.Tensor,
+                term: Optional[torch.Tensor]) -> torch.Tensor:
         """``x`` (F, V, C_in); ``a`` (W*K, V) or (N, W*K, V), sample ``n``
         owning frames ``n*F/N`` to ``(n+1)*F/N``; ``weight`` (K*C_in,
-        C_out). Returns (F*W, C_out)."""
+        C_out); ``term`` (N_a, 1, W, C_out) bias term per adjacency (N_a
+        = 1 or N) or ``None``. Returns (F*W, C_out)."""
         xa = torch.bmm(_per_frame(a, x.shape[0]), x)
         ctx.save_for_backward(x, a, weight)
         # The dtype autocast chose (bf16 under CPU autocast, which these
         # decorators do not cover): backward computes in it too, with or
         # without autocast around it.
         ctx.dtype = xa.dtype
-        return xa.view(-1, weight.shape[0]).mm(weight.to(xa.dtype))
+        y = xa.view(-1, weight.shape[0]).mm(weight.to(xa.dtype))
+        del xa
+        ctx.term_shape = None
+        if term is not None:
+            ctx.term_shape = term.shape
+            ctx.term_dtype = term.dtype
+            y.view(term.shape[0], -1, *term.shape[2:]).add_(term)
+        return y
 
     @staticmethod
     @torch.amp.custom_bwd(device_type='cuda')
@@ -37,7 +48,12 @@ class _AggregateProject(torch.autograd.Function):
         grad = grad.to(ctx.dtype)
         f, v, c_in = x.shape
         a_frames = _per_frame(a, f)
-        grad_x = grad_a = grad_w = None
+        grad_x = grad_a = grad_w = grad_term = None
+        if ctx.term_shape is not None and ctx.needs_input_grad[3]:
+            # What autograd's broadcasting add would give the term.
+            n_adj, _, w, c_out = ctx.term_shape
+            grad_term = grad.view(n_adj, -1, w, c_out).sum_to_size(
+                ctx.term_shape).to(ctx.term_dtype)
         if ctx.needs_input_grad[2]:
             xa = torch.bmm(a_frames, x).view(-1, weight.shape[0])
             grad_w = xa.t().mm(grad)
@@ -53,7 +69,7 @@ class _AggregateProject(torch.autograd.Function):
                 else:
                     grad_a = per_frame.view(a.shape[0], -1,
                                             *a.shape[1:]).sum(1)
-        return grad_x, grad_a, grad_w
+        return grad_x, grad_a, grad_w, grad_term
 
 
 def _per_frame(a: torch.Tensor, frames: int) -> torch.Tensor:
@@ -107,10 +123,11 @@ def graph_conv(x: torch.Tensor, A: torch.Tensor, weight: torch.Tensor,
     else:
         a_rows = A.permute(0, 3, 1, 2).reshape(A.shape[0], w * k, v)
         col = A.sum(dim=2).transpose(1, 2)  # N, W, K
-    y = _AggregateProject.apply(x.view(nm * t, v, c_in), a_rows, weight)
+    term = None
     if bias is not None:
         # One (W, C_out) term per adjacency: the batch's or each sample's.
         n_adj = A.shape[0] if A.dim() == 4 else 1
-        term = col @ bias.view(k, c_out)
-        y.view(n_adj, -1, w, c_out).add_(term.view(n_adj, 1, w, c_out))
+        term = (col @ bias.view(k, c_out)).view(n_adj, 1, w, c_out)
+    y = _AggregateProject.apply(x.view(nm * t, v, c_in), a_rows, weight,
+                                term)
     return y.view(nm, t, w, c_out).permute(0, 3, 1, 2)
