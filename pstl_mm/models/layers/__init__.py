@@ -1,4 +1,4 @@
-from .bn_relu_conv import relu_conv_of_norm
+from .bn_relu_conv import relu_conv_of_norm, relu_conv_recomputable
 from .graph_conv import graph_conv
 from .joint_masking import (MASKED_CLASSES, JointMaskState, MaskedBatchNorm1d,
                             MaskedBatchNorm2d, MaskedConv2d,
@@ -13,7 +13,7 @@ __all__ = [
     'MASKED_CLASSES', 'JointMaskState', 'MaskedBatchNorm1d',
     'MaskedBatchNorm2d', 'MaskedConv2d', 'MaskedSyncBatchNorm', 'OneDNNLinear',
     'PackedBitsDropout', 'StridedPointwiseConv2d', 'data_bn_rows',
-    'graph_conv',
-    'install_joint_masking', 'keep_mask', 'masked_batch_norm_1d',
-    'masked_batch_norm_2d', 'relu_conv_of_norm'
+    'graph_conv', 'install_joint_masking', 'keep_mask',
+    'masked_batch_norm_1d', 'masked_batch_norm_2d', 'relu_conv_of_norm',
+    'relu_conv_recomputable'
 ]

@@ -63,18 +63,37 @@ class _ReLUConvOfNorm(torch.autograd.Function):
                 grad_b, None, None)
 
 
+def relu_conv_recomputable(bn: nn.Module, conv: nn.Module) -> bool:
+    """Whether :func:`relu_conv_of_norm` may recompute the ReLU's output
+    in backward: ``bn`` is torch's own ``BatchNorm2d`` (not a subclass
+    such as ``SyncBatchNorm``, whose statistics span ranks) and ``conv`` a
+    plain ``Conv2d`` without groups or dilation, zero-padded by explicit
+    sizes (the arguments its backward passes to the convolution kernel).
+
+    Args:
+        bn (nn.Module): The BatchNorm before the ReLU.
+        conv (nn.Module): The convolution after it.
+
+    Returns:
+        bool: True where the recomputing path applies.
+    """
+    return (type(bn) is nn.BatchNorm2d and type(conv) is nn.Conv2d
+            and conv.groups == 1 and conv.dilation == (1, 1)
+            and conv.padding_mode == 'zeros'
+            and isinstance(conv.padding, tuple))
+
+
 def relu_conv_of_norm(bn: nn.Module, y: torch.Tensor,
                       conv: nn.Conv2d) -> torch.Tensor:
     """``conv(bn(y).relu_())`` without keeping the ReLU's output.
 
-    Where backward would need it (gradients on, ``bn`` torch's own
-    ``BatchNorm2d`` and ``conv`` a plain ``Conv2d`` without groups or
-    dilation), ``bn`` runs as always (its running statistics updated once)
-    and the ReLU and convolution keep only ``y``, which ``bn`` keeps
-    anyway: at batch 128 of the configured pretraining, 0.67 GB less live
-    memory at the peak for one more BatchNorm forward per block in
-    backward. Anything else (a ``SyncBatchNorm``, whose statistics span
-    ranks; no gradients) runs the plain modules.
+    Where backward would need it (gradients on) and the modules allow it
+    (:func:`relu_conv_recomputable`), ``bn`` runs as always (its running
+    statistics updated once) and the ReLU and convolution keep only ``y``,
+    which ``bn`` keeps anyway: at batch 128 of the configured pretraining,
+    0.67 GB less live memory at the peak for one more BatchNorm forward per
+    block in backward. Anything else (a ``SyncBatchNorm``, whose statistics
+    span ranks; no gradients) runs the plain modules.
 
     Args:
         bn (nn.Module): The BatchNorm over ``y``'s channels.
@@ -84,10 +103,7 @@ def relu_conv_of_norm(bn: nn.Module, y: torch.Tensor,
     Returns:
         torch.Tensor: (N, C_out, T', V), ``conv``'s output.
     """
-    if not (torch.is_grad_enabled() and type(bn) is nn.BatchNorm2d
-            and type(conv) is nn.Conv2d and conv.groups == 1
-            and conv.dilation == (1, 1) and conv.padding_mode == 'zeros'
-            and isinstance(conv.padding, tuple)):
+    if not (torch.is_grad_enabled() and relu_conv_recomputable(bn, conv)):
         return conv(bn(y).relu_())
     bn_out = bn(y)
     batch_stats = bn.training or bn.running_mean is None

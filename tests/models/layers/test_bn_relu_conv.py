@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pstl_mm.models.layers import relu_conv_of_norm
+from pstl_mm.models.layers import relu_conv_of_norm, relu_conv_recomputable
 
 N, C, C_OUT, T, V = 6, 5, 7, 12, 4
 
@@ -109,3 +109,35 @@ def test_other_modules_and_no_grad_run_the_plain_path():
         bn.eval()
         assert torch.equal(relu_conv_of_norm(bn, y, conv),
                            plain(bn, y, conv))
+
+
+@pytest.mark.parametrize('stride', [1, 2])
+def test_bit_identical_to_the_plain_modules_under_autocast(stride):
+    """Under CPU autocast (bfloat16) the convolution and its backward run
+    in bfloat16 on both paths; the BatchNorm, the ReLU and every gradient
+    handed back (in the parameters' float32) must still match exactly."""
+    bn, conv, y, grad = make(False, stride, seed=3)
+    bn2, conv2 = copy.deepcopy(bn), copy.deepcopy(conv)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        fused = run(relu_conv_of_norm, bn, conv, y, grad)
+        reference = run(plain, bn2, conv2, y, grad)
+    assert fused[0].dtype == torch.bfloat16
+    for a, b in zip(fused, reference):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert torch.equal(a, b)
+    # Parameters' gradients stay float32 as the parameters are.
+    assert all(g.dtype == torch.float32 for g in fused[1:7])
+
+
+def test_which_modules_the_recomputing_path_takes():
+    bn = nn.BatchNorm2d(C)
+    conv = nn.Conv2d(C, C_OUT, (3, 1), (2, 1), (1, 0))
+    assert relu_conv_recomputable(bn, conv)
+    assert not relu_conv_recomputable(nn.SyncBatchNorm(C), conv)
+    assert not relu_conv_recomputable(nn.BatchNorm1d(C), conv)
+    for bad in (dict(groups=C), dict(dilation=(2, 1)),
+                dict(padding_mode='reflect'), dict(padding='same')):
+        kwargs = dict(kernel_size=(3, 1), padding=(1, 0))
+        kwargs.update(bad)
+        assert not relu_conv_recomputable(
+            bn, nn.Conv2d(C, C, **kwargs)), bad
