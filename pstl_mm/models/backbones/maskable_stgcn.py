@@ -3,6 +3,7 @@ from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmaction.registry import MODELS
 
 from ...skeleton import get_layout, graph_adjacency
@@ -118,7 +119,15 @@ class MaskableSTGCNBlock(nn.Module):
             return A[None] * kept[:, None, :, None]
         if kept.dim() == 1:
             return A[:, kept[:, None], kept[None, :]]
-        return A[:, kept[:, :, None], kept[:, None, :]].transpose(0, 1)
+        # Per sample, as products with the (N, V_kept, V) one-hot selection
+        # P: P A_k P^T picks exactly A_k[kept][:, kept] (one product per
+        # entry, the rest zeros), and its backward sums the samples' parts
+        # with matrix products. Advanced indexing would be equal forward,
+        # but its backward (index_put_ with accumulate) adds the samples'
+        # parts with unordered atomic adds on CPU threads: the gradient of
+        # edge_importance, and every run, would change from run to run.
+        select = F.one_hot(kept, A.shape[-1]).to(A.dtype)[:, None]
+        return select @ A @ select.transpose(-1, -2)
 
     def forward(self,
                 x: torch.Tensor,
