@@ -29,10 +29,14 @@ demo: $(STAMP)
 # The NW-UCLA results tables (docs/results.md), seeds 0, 1, 2; an interrupted
 # run goes on where it stopped. ABLATIONS=1 adds three pretrainings (seed 0);
 # EXTENDED=1 the learning curve (100 epochs per method) and the fine-tuning
-# rows (5 %, 10 %, 100 % labels). NW_UCLA_SRC: the NW-UCLA archive.
+# rows (5 %, 10 %, 100 % labels). Every finished step's record is written
+# beside its logs in docs/results_nw_ucla/; REUSE=1 reuses those records
+# whose fingerprints hold (e.g. committed ones: a fresh clone goes on where
+# a committed run stopped). NW_UCLA_SRC: the NW-UCLA archive.
 NW_UCLA_SRC ?= ../shared/data/nw_ucla/nw_ucla_all_sqe.tgz
 ABLATIONS ?= 0
 EXTENDED ?= 0
+REUSE ?= 0
 
 results-nwucla: $(STAMP)
 	$(BIN)/python tools/results.py --dataset nw_ucla_xview \
@@ -40,7 +44,8 @@ results-nwucla: $(STAMP)
 		--json docs/results_nw_ucla.json --logs docs/results_nw_ucla \
 		--readme README.md \
 		$(if $(filter 1,$(ABLATIONS)),--ablations) \
-		$(if $(filter 1,$(EXTENDED)),--extended)
+		$(if $(filter 1,$(EXTENDED)),--extended) \
+		$(if $(filter 1,$(REUSE)),--reuse-published)
 
 clean:
 	rm -rf $(VENV) work_dirs

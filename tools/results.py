@@ -58,6 +58,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='compute nothing: write the JSON and tables of '
                         'what has finished (e.g. while another process runs '
                         'the steps)')
+    parser.add_argument('--reuse-published', action='store_true',
+                        help='also reuse the step records under --logs '
+                        '(e.g. committed by an earlier run) whose '
+                        'fingerprints hold: compute only what they lack, '
+                        'and the pretrainings that needs')
     parser.add_argument('--readme', help='a file whose paragraph between '
                         '<!-- TAG:headline:begin/end --> is rewritten, e.g. '
                         'README.md')
@@ -109,6 +114,7 @@ def main(argv=None) -> int:
         probe_epochs=args.probe_epochs, extended=args.extended,
         curve_epochs=args.curve_epochs, curve_every=args.curve_every,
         finetune_epochs=args.finetune_epochs, report_only=args.report_only,
+        reuse_published=args.reuse_published,
         command=shlex.join(['python', 'tools/results.py',
                             *(sys.argv[1:] if argv is None else argv)]))
     try:

@@ -2,7 +2,7 @@
 protocols from each pretraining and from scratch, per seed."""
 import re
 import shutil
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from .fingerprint import fingerprint, resolved_config
 from .report_json import summary
@@ -100,13 +100,22 @@ class FinetuneRuns:
                                 **p.common()))
 
     def finetune(self, protocol: str, encoder: str, seed: int,
-                 checkpoint: Optional[str]) -> None:
-        """One fine-tuning, unless finished under its fingerprint."""
+                 checkpoint: Callable[[], Optional[str]]) -> None:
+        """One fine-tuning, unless finished under its fingerprint.
+
+        Args:
+            protocol (str): The protocol (a key of ``configs.finetunes``).
+            encoder (str): :data:`SCRATCH` or a pretraining's name.
+            seed (int): The seed (runner and label subset).
+            checkpoint (callable): Returns the pretraining's checkpoint
+                (None from scratch), called only if the fine-tuning runs.
+        """
         p = self.pipeline
         run = self.run(protocol, encoder, seed)
-        fp = self.fingerprint(protocol, encoder, seed, checkpoint)
+        fp = self.fingerprint(protocol, encoder, seed, None)
         if p.store.load(run, 'finetune', fp) is not None:
             return
+        checkpoint = checkpoint()
         shutil.rmtree(p.store.path(run), ignore_errors=True)
         settings = self.settings(protocol)
         p.log(f'fine-tuning {run} ({settings["config"]}, '
@@ -123,14 +132,14 @@ class FinetuneRuns:
         p.copy_logs(run)
         p.log(f'{run}: top-1 {vals[-1][1]:.1f}')
 
-    def __call__(self, checkpoints: Dict[tuple, str]) -> None:
-        """Every fine-tuning; ``checkpoints[(encoder, seed)]`` the
-        pretrainings' last checkpoints."""
+    def __call__(self, checkpoints: Dict[tuple, Callable]) -> None:
+        """Every fine-tuning; ``checkpoints[(encoder, seed)]`` returns a
+        pretraining's last checkpoint (trained on first use)."""
         for seed in self.pipeline.options.seeds:
             for protocol in self.configs:
                 for encoder in self.encoders():
-                    self.finetune(protocol, encoder, seed,
-                                  checkpoints.get((encoder, seed)))
+                    self.finetune(protocol, encoder, seed, checkpoints.get(
+                        (encoder, seed), lambda: None))
                     self.pipeline.report()
 
     def gather(self) -> dict:

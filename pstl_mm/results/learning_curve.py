@@ -1,10 +1,18 @@
 """A results run's learning curve: one long pretraining per method, its
 checkpoints evaluated as the encoders of the main table are."""
 import os.path as osp
+from functools import partial
 from typing import Dict, List
+
+from .lazy_checkpoint import LazyCheckpoint
 
 #: What the learning curve keeps of each checkpoint's evaluation.
 CURVE_KEYS = ('linear', 'linear_standardised', 'knn')
+
+
+def _epoch_checkpoint(last, epoch: int) -> str:
+    """The checkpoint of ``epoch`` beside the one ``last()`` returns."""
+    return osp.join(osp.dirname(last()), f'epoch_{epoch}.pth')
 
 
 class LearningCurve:
@@ -69,15 +77,17 @@ class LearningCurve:
         return out
 
     def __call__(self) -> None:
+        """Each method's long pretraining, if an evaluation of its
+        checkpoints is not stored, and the evaluations."""
         p = self.pipeline
         for name in self.configs:
             run = self.run(name)
             fps = self.fingerprints(name)
-            last = p.pretrain(run, self.configs[name], self.epochs(name),
-                              self.options(name), self.seed,
-                              fps['pretrain']['pretrain'])
+            last = LazyCheckpoint(partial(
+                p.pretrain, run, self.configs[name], self.epochs(name),
+                self.options(name), self.seed, fps['pretrain']['pretrain']))
             for epoch in self.checkpoints(name):
-                ckpt = osp.join(osp.dirname(last), f'epoch_{epoch}.pth')
+                ckpt = LazyCheckpoint(partial(_epoch_checkpoint, last, epoch))
                 p.evaluate(f'{run}/e{epoch:03d}', self.seed, ckpt,
                            fps[str(epoch)])
                 p.report()

@@ -21,6 +21,7 @@ from .finetune_runs import FinetuneRuns
 from .fingerprint import (PACKAGE_DIR, config_text, environment, file_sha256,
                           fingerprint, git_commit, resolved_config,
                           source_hash)
+from .lazy_checkpoint import LazyCheckpoint
 from .learning_curve import LearningCurve
 from .protocol_settings import (knn_settings, partial_body_settings,
                                 probe_settings)
@@ -68,6 +69,9 @@ class ResultsOptions:
         finetune_epochs (int, optional): Default: the protocols' configs'.
         report_only (bool): Compute nothing; write the JSON and tables of
             what has finished under the current fingerprints.
+        reuse_published (bool): Also reuse the step records under ``logs``
+            (:class:`StepStore`), e.g. committed by an earlier run: compute
+            only the steps they lack, and the pretrainings those need.
         command (str): The command line, recorded in the JSON.
     """
     dataset: str
@@ -93,6 +97,7 @@ class ResultsOptions:
     curve_every: int = 10
     finetune_epochs: Optional[int] = None
     report_only: bool = False
+    reuse_published: bool = False
     command: str = ''
 
 
@@ -134,7 +139,9 @@ class ResultsPipeline:
         self.curve = LearningCurve(self)
         self.finetunes = FinetuneRuns(self)
         self.commit = git_commit(ROOT)
-        self.store = StepStore(self.work_dir, self.commit)
+        self.store = StepStore(self.work_dir, self.commit,
+                               published=options.logs,
+                               reuse_published=options.reuse_published)
         self.started = time.time()
         self._common = None
         self._texts: Dict[tuple, tuple] = {}
@@ -313,9 +320,11 @@ class ResultsPipeline:
                  out_file, progress)
         if not osp.isfile(ckpt):
             raise SystemExit(f'results: {run} wrote no {ckpt}')
-        self.store.save(run, 'pretrain', fp, dict(
-            config=config, seed=seed, epochs=epochs,
-            minutes=(time.time() - begin) / 60))
+        # A pretraining redone for its checkpoint keeps its first record.
+        if self.store.load(run, 'pretrain', fp) is None:
+            self.store.save(run, 'pretrain', fp, dict(
+                config=config, seed=seed, epochs=epochs,
+                minutes=(time.time() - begin) / 60))
         self.copy_logs(run)
         return ckpt
 
@@ -327,6 +336,16 @@ class ResultsPipeline:
             os.makedirs(osp.dirname(dest), exist_ok=True)
             shutil.copyfile(path, dest)
 
+    def checkpoint(self, run: str, name: str, seed: int,
+                   fp: str) -> LazyCheckpoint:
+        """The last checkpoint of the run's pretraining, on first use
+        (None for :data:`RANDOM_INIT`)."""
+        if name == RANDOM_INIT:
+            return LazyCheckpoint(lambda: None)
+        return LazyCheckpoint(lambda: self.pretrain(
+            run, self.encoders[name], self.epochs(name),
+            self.pretrain_options(name), seed, fp))
+
     def encoder(self, seed: int, ckpt: Optional[str]):
         """The frozen encoder of a checkpoint, or a random initialisation
         drawn from ``seed`` (``ckpt`` None)."""
@@ -337,14 +356,14 @@ class ResultsPipeline:
             torch.manual_seed(seed)
             return init_encoder(self.configs.linear)
 
-    def features(self, run: str, seed: int, ckpt: Optional[str],
+    def features(self, run: str, seed: int, ckpt: LazyCheckpoint,
                  fp: str) -> Dict[str, np.ndarray]:
         """Train/test features of the run's encoder (kept as .npz)."""
         path = self.store.path(run, 'features.npz')
         if self.store.load(run, 'features', fp) and osp.isfile(path):
             return dict(np.load(path))
         from ..apis import build_clip_dataset, dataset_features
-        encoder = self.encoder(seed, ckpt)
+        encoder = self.encoder(seed, ckpt())
         out = {}
         for part, split in (('train', self.probe.train_split),
                             ('test', self.probe.test_split)):
@@ -361,11 +380,14 @@ class ResultsPipeline:
             test_clips=len(out['test_labels'])))
         return out
 
-    def evaluate(self, run: str, seed: int, ckpt: Optional[str],
-                 fps: Dict[str, str]) -> None:
-        """Linear (raw, standardised), kNN and variance of the encoder."""
-        if self.store.load(run, 'evaluate', fps['evaluate']) and \
-                osp.isfile(self.store.path(run, 'probe.pth')):
+    def evaluate(self, run: str, seed: int, ckpt: LazyCheckpoint,
+                 fps: Dict[str, str], need_probe: bool = False) -> None:
+        """Linear (raw, standardised), kNN and variance of the encoder;
+        reused if stored, unless ``need_probe`` and the linear classifier
+        (``probe.pth``) is not in the work dir."""
+        if self.store.load(run, 'evaluate', fps['evaluate']) and (
+                not need_probe
+                or osp.isfile(self.store.path(run, 'probe.pth'))):
             return
         begin = time.time()
         feats = self.features(run, seed, ckpt, fps['features'])
@@ -381,10 +403,11 @@ class ResultsPipeline:
                  f'of the variance {result["class_share"]:.2f} '
                  f'({time.time() - begin:.0f} s)')
 
-    def partial_body(self, run: str, ckpt: str, fp: str) -> None:
+    def partial_body(self, run: str, ckpt: LazyCheckpoint, fp: str) -> None:
         """Partial-body rows of the linear classifier with its encoder."""
         if self.store.load(run, 'partial_body', fp):
             return
+        ckpt = ckpt()
         from ..apis.encoder import load_checkpoint_file
         from ..models.encoder_state import encoder_state_dict
         state = {
@@ -485,6 +508,10 @@ class ResultsPipeline:
         if self.options.report_only and osp.isfile(path):
             with open(path) as f:
                 return f.read().strip()
+        if self.options.report_only and self.options.reuse_published \
+                and self.options.json and osp.isfile(self.options.json):
+            with open(self.options.json) as f:
+                return json.load(f).get('command', self.options.command)
         return self.options.command
 
     def report(self) -> dict:
@@ -519,15 +546,12 @@ class ResultsPipeline:
         checkpoints = {}
         for run, name, seed in self.runs():
             fps = self.fingerprints(name, seed)
-            ckpt = None
-            if name != RANDOM_INIT:
-                ckpt = self.pretrain(run, self.encoders[name],
-                                     self.epochs(name),
-                                     self.pretrain_options(name), seed,
-                                     fps['pretrain'])
-                checkpoints[(name, seed)] = ckpt
-            self.evaluate(run, seed, ckpt, fps)
-            if 'partial_body' in fps:
+            ckpt = self.checkpoint(run, name, seed, fps.get('pretrain'))
+            checkpoints[(name, seed)] = ckpt
+            partial = 'partial_body' in fps and self.store.load(
+                run, 'partial_body', fps['partial_body']) is None
+            self.evaluate(run, seed, ckpt, fps, need_probe=partial)
+            if partial:
                 self.partial_body(run, ckpt, fps['partial_body'])
             self.report()
         if self.options.extended:

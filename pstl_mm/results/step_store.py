@@ -6,31 +6,50 @@ from typing import Optional
 
 
 class StepStore:
-    """Keeps each step's result in ``<work_dir>/<run>/<step>.json``.
+    """Keeps each step's record (fingerprint, commit, result) in
+    ``<work_dir>/<run>/<step>.json``, and a copy in
+    ``<published>/<run>/<step>.json`` beside the run's logs, to be committed
+    with them.
 
     A stored result counts only for the fingerprint it was computed with:
     :meth:`load` returns nothing for another one, so the step runs again.
+    With ``reuse_published`` a step missing from the work dir is read from
+    its published copy: a fresh clone goes on where a committed run
+    stopped, recomputing only what its records lack.
 
     Args:
         work_dir (str): The results run's folder.
         commit (str, optional): The git commit recorded with new results.
+        published (str, optional): Where copies of the records are written
+            (e.g. ``docs/results_<dataset>``); None: nowhere.
+        reuse_published (bool): Read the published copies too.
     """
 
-    def __init__(self, work_dir: str, commit: Optional[str] = None) -> None:
+    def __init__(self, work_dir: str, commit: Optional[str] = None,
+                 published: Optional[str] = None,
+                 reuse_published: bool = False) -> None:
         self.work_dir = work_dir
         self.commit = commit
+        self.published = published
+        self.reuse_published = reuse_published and published is not None
 
     def path(self, run: str, *names: str) -> str:
         """A path in the run's folder."""
         return osp.join(self.work_dir, run, *names)
 
     def record(self, run: str, step: str) -> Optional[dict]:
-        """The stored ``fingerprint``, ``commit`` and ``result``, if any."""
-        path = self.path(run, f'{step}.json')
-        if not osp.isfile(path):
-            return None
-        with open(path) as f:
-            return json.load(f)
+        """The stored ``fingerprint``, ``commit`` and ``result``, if any:
+        the work dir's, else (with ``reuse_published``) the published
+        copy."""
+        folders = [self.work_dir]
+        if self.reuse_published:
+            folders.append(self.published)
+        for folder in folders:
+            path = osp.join(folder, run, f'{step}.json')
+            if osp.isfile(path):
+                with open(path) as f:
+                    return json.load(f)
+        return None
 
     def load(self, run: str, step: str, fingerprint: str):
         """The stored result if it was computed with ``fingerprint``."""
@@ -40,13 +59,13 @@ class StepStore:
         return record['result']
 
     def save(self, run: str, step: str, fingerprint: str, result) -> None:
-        """Store ``result`` (JSON-serialisable) with its fingerprint."""
-        os.makedirs(self.path(run), exist_ok=True)
-        tmp = self.path(run, f'.{step}.json.tmp')
-        with open(tmp, 'w') as f:
-            json.dump(dict(fingerprint=fingerprint, commit=self.commit,
-                           result=result), f, indent=2)
-        os.replace(tmp, self.path(run, f'{step}.json'))
+        """Store ``result`` (JSON-serialisable) with its fingerprint, in the
+        work dir and, if set, the published folder."""
+        record = dict(fingerprint=fingerprint, commit=self.commit,
+                      result=result)
+        for folder in (self.work_dir, self.published):
+            if folder is not None:
+                _write_json(osp.join(folder, run), f'{step}.json', record)
 
     def cached(self, run: str, step: str, fingerprint: str, compute):
         """The stored result, or ``compute()``'s, then stored.
@@ -66,3 +85,13 @@ class StepStore:
             result = compute()
             self.save(run, step, fingerprint, result)
         return result
+
+
+def _write_json(folder: str, name: str, value) -> None:
+    """Write ``folder/name`` whole or not at all."""
+    os.makedirs(folder, exist_ok=True)
+    tmp = osp.join(folder, f'.{name}.tmp')
+    with open(tmp, 'w') as f:
+        json.dump(value, f, indent=2)
+        f.write('\n')
+    os.replace(tmp, osp.join(folder, name))

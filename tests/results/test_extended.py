@@ -116,6 +116,32 @@ def test_the_finetuning_rows_start_from_the_pretraining_or_scratch(extended):
     assert log.count('pretraining pstl_curve_seed0') == 1
 
 
+def test_published_records_spare_all_but_what_a_missing_one_needs(
+        extended, tmp_path):
+    """On a fresh clone (no work dir) with the committed records, one
+    fine-tuning's record lost: that fine-tuning and the pretraining it
+    starts from run again, nothing else (not the learning curve's long
+    pretraining), and its top-1 comes out the same."""
+    import shutil
+    root, results = extended['root'], extended['results']
+    published = tmp_path / 'logs'
+    shutil.copytree(root / 'logs', published)
+    assert (published / 'pstl_curve_seed0' / 'e002' / 'evaluate.json'
+            ).is_file()
+    (published / 'finetune_pstl_seed0' / 'finetune.json').unlink()
+    again = ResultsPipeline(toy_options(
+        root, extended=True, curve_every=1, readme=None, markdown=None,
+        work_dir=str(tmp_path / 'work'), logs=str(published),
+        json=str(tmp_path / 'results.json'), reuse_published=True))()
+    for key in ('finetune', 'learning_curve', 'linear_top1'):
+        assert again[key] == results[key]
+    log = (tmp_path / 'work' / 'results.log').read_text()
+    assert log.count('pretraining') == 1
+    assert log.count('pretraining pstl_seed0') == 1
+    assert log.count('fine-tuning') == 1
+    assert log.count('fine-tuning finetune_pstl_seed0') == 1
+
+
 def test_the_last_epoch_is_always_validated(tmp_path):
     """The reported top-1 is the last epoch's: with epochs that are not a
     multiple of the config's validation interval, the interval becomes the

@@ -165,6 +165,50 @@ def test_report_only_computes_nothing(toy):
     assert log.read_text() == before
 
 
+def test_a_fresh_work_dir_reuses_the_published_records(toy, tmp_path):
+    """The records under ``logs`` (committed with the logs) stand in for a
+    lost work dir; a missing one is computed again, with the pretraining
+    it needs, and comes out the same."""
+    import shutil
+    root = toy['root']
+    published = tmp_path / 'logs'
+    shutil.copytree(root / 'logs', published)
+    # (Before the test below changes the probe: the records are the
+    # fixture's.)
+    for run, steps in toy['results']['runs'].items():
+        for step, record in steps.items():
+            assert json.loads((published / run / f'{step}.json').read_text(
+            ))['fingerprint'] == record['fingerprint']
+    assert sorted(p.name for p in (published / 'pstl_seed0').glob('*.json')) \
+        == ['evaluate.json', 'features.json', 'partial_body.json',
+            'pretrain.json']
+
+    def fresh(name, **kwargs):
+        return ResultsPipeline(toy_options(
+            root, work_dir=str(tmp_path / name), logs=str(published),
+            json=str(tmp_path / f'{name}.json'), markdown=None, readme=None,
+            reuse_published=True, **kwargs))()
+
+    # Every record holds: nothing is computed.
+    assert fresh('all') == toy['results']
+    log = (tmp_path / 'all' / 'results.log').read_text()
+    assert 'pretraining' not in log and 'linear' not in log, log
+    # Without --reuse-published the records are not read.
+    results = ResultsPipeline(toy_options(
+        root, work_dir=str(tmp_path / 'none'), logs=str(published),
+        json=None, markdown=None, readme=None, report_only=True))()
+    assert results['linear_top1'] == {}
+    # The partial body's record lost: it needs the checkpoint and the
+    # linear classifier, so the pretraining and the evaluation are redone,
+    # to the same numbers (a pretraining repeats bit for bit).
+    (published / 'pstl_seed0' / 'partial_body.json').unlink()
+    assert fresh('some') == toy['results']
+    log = (tmp_path / 'some' / 'results.log').read_text()
+    assert log.count('pretraining pstl_seed0') == 1
+    assert log.count('partial body of pstl_seed0') == 1
+    assert 'random_init_seed0' not in log
+
+
 def test_a_changed_fingerprint_reruns_only_what_it_determines(toy):
     root = toy['root']
     before = toy['results']['runs']['pstl_seed0']
@@ -179,3 +223,4 @@ def test_a_changed_fingerprint_reruns_only_what_it_determines(toy):
     log = (root / 'work' / 'results.log').read_text()
     assert log.count('pretraining pstl_seed0') == 1
     assert log.count('pstl_seed0: linear') == 2
+
