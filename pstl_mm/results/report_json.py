@@ -9,11 +9,15 @@ import numpy as np
 
 def summary(values: Sequence[float], digits: Optional[int] = None) -> dict:
     """Mean, sample standard deviation (``None`` for one run) and each run:
-    rounded to 2 decimals, or to ``digits`` significant digits."""
+    rounded to 4 decimals, or to ``digits`` significant digits.
+
+    Four, so that a table's one decimal rounds the value itself as the
+    progress log does (59.0517 -> 59.1), not a two-decimal rounding of it
+    (59.05 -> 59.0)."""
     values = [float(v) for v in values]
 
     def fmt(v):
-        return round(v, 2) if digits is None else float(f'{v:.{digits}g}')
+        return round(v, 4) if digits is None else float(f'{v:.{digits}g}')
 
     std = (fmt(float(np.std(values, ddof=1))) if len(values) > 1 else None)
     return dict(mean=fmt(float(np.mean(values))), std=std,

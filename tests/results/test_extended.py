@@ -41,6 +41,10 @@ def test_summary_and_cell_give_mean_std_and_runs():
     assert cell(value) == '60.0 ± 10.0 (50.0 / 60.0 / 70.0)'
     assert summary([42.0]) == dict(mean=42.0, std=None, runs=[42.0])
     assert cell(summary([42.0])) == '42.0'
+    # One decimal of the value itself, as the progress log prints it (a
+    # two-decimal rounding first would give 59.0).
+    assert cell(summary([100 * 274 / 464])) == f'{100 * 274 / 464:.1f}'
+    assert cell(summary([100 * 274 / 464])) == '59.1'
     assert cell(None) == '–'
 
 

@@ -61,3 +61,27 @@ def test_the_hand_written_prose_gives_no_numbers():
     text = (REPO_ROOT / 'docs' / 'results.md').read_text()
     prose = text.split('## Reading the numbers', 1)[1].split('\n## ', 1)[0]
     assert not re.findall(r'\d+(?:\.\d+)? ?(?:%|points)', prose), prose
+
+
+def test_every_evaluation_in_the_tables_is_the_progress_logs(published):
+    """Each run's linear, standardised and kNN cell (one decimal) is what
+    the committed progress log printed when the run was evaluated."""
+    results, _ = published
+    log = (JSON.parent / 'results_nw_ucla' / 'results.log').read_text()
+    pattern = re.compile(
+        r'(\w+)_seed(\d+): linear ([\d.]+) \(standardised ([\d.]+)\), '
+        r'kNN k1 ([\d.]+), k20 ([\d.]+)')
+    logged = {(m[0], int(m[1])): m[2:] for m in pattern.findall(log)}
+    keys = ('linear_top1', 'linear_top1_standardised', 'knn_top1_k1',
+            'knn_top1')
+    checked = 0
+    for name in results['linear_top1']:
+        for i, seed in enumerate(results['seeds']):
+            runs = results['linear_top1'][name]['runs']
+            if i >= len(runs):
+                continue
+            assert (name, seed) in logged, f'{name} seed {seed} not logged'
+            table = tuple(f'{results[k][name]["runs"][i]:.1f}' for k in keys)
+            assert table == logged[(name, seed)], (name, seed)
+            checked += 1
+    assert checked >= 9
