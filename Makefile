@@ -46,6 +46,12 @@ results-nwucla: $(STAMP)
 		$(if $(filter 1,$(ABLATIONS)),--ablations) \
 		$(if $(filter 1,$(EXTENDED)),--extended) \
 		$(if $(filter 1,$(REUSE)),--reuse-published)
+	$(if $(filter 1,$(REUSE)),@echo 'feature diagnostics: not rewritten ($\
+		REUSE=1 keeps no features of the runs it reuses)', $\
+		$(BIN)/python tools/feature_diagnostics.py $\
+		--dataset nw_ucla_xview $\
+		--json docs/results_nw_ucla/feature_diagnostics.json $\
+		--markdown docs/results.md)
 
 clean:
 	rm -rf $(VENV) work_dirs

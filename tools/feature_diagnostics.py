@@ -59,32 +59,12 @@ def run_seed(run: str) -> int:
     return int(match.group(1))
 
 
-def table(runs: dict) -> str:
-    """The Markdown table of :func:`main`'s ``runs``."""
-    header = ('Run', 'Participation ratio', 'First direction\'s share',
-              'Its class share', 'Dead channels', '\\|mean\\| / spread',
-              'Test-mean shift', 'Raw (train / test)',
-              'Centred (train / test)', 'Standardised (train / test)',
-              'Whitened (train / test)')
-    lines = ['| ' + ' | '.join(header) + ' |', '|---' * len(header) + '|']
-    for run, d in runs.items():
-        probes = ' | '.join(
-            f'{d["probes"][k]["train"]:.1f} / {d["probes"][k]["test"]:.1f}'
-            for k in ('raw', 'centred', 'standardised', 'whitened'))
-        lines.append(
-            f'| {run} | {d["participation_ratio"]:.2f} | '
-            f'{d["top1_share"]:.3f} | {d["pc1_class_share"]:.2f} | '
-            f'{d["dead_channels"]} | {d["mean_to_spread"]:.3g} | '
-            f'{d["split_shift"]:.3f} | {probes} |')
-    return '\n'.join(lines)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     import numpy as np
     from pstl_mm.results import (find_dataset_configs, probe_settings,
                                  write_between_markers)
-    from pstl_mm.results.feature_diagnostics import diagnose
+    from pstl_mm.results.feature_diagnostics import diagnose, report
     from pstl_mm.results.fingerprint import git_commit
     ds = args.dataset
     work_dir = args.work_dir or osp.join('work_dirs', f'results_{ds}')
@@ -130,7 +110,7 @@ def main(argv=None) -> int:
     with open(out_json, 'w') as f:
         json.dump(result, f, indent=2)
         f.write('\n')
-    text = table(runs)
+    text = report(result)
     print(text)
     if args.markdown:
         write_between_markers(args.markdown, text, f'{ds}:diagnostics')

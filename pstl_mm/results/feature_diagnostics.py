@@ -139,3 +139,40 @@ def diagnose(feats: Dict[str, np.ndarray], probe: ProbeSettings,
         split_shift=split_shift(feats['train_features'],
                                 feats['test_features']),
         probes=probe_variants(feats, probe, seed))
+
+
+def table(runs: dict) -> str:
+    """The Markdown table of run name -> :func:`diagnose`'s result."""
+    header = ('Run', 'Participation ratio', 'First direction\'s share',
+              'Its class share', 'Dead channels', '\\|mean\\| / spread',
+              'Test-mean shift', 'Raw (train / test)',
+              'Centred (train / test)', 'Standardised (train / test)',
+              'Whitened (train / test)')
+    lines = ['| ' + ' | '.join(header) + ' |', '|---' * len(header) + '|']
+    for run, d in runs.items():
+        probes = ' | '.join(
+            f'{d["probes"][k]["train"]:.1f} / {d["probes"][k]["test"]:.1f}'
+            for k in ('raw', 'centred', 'standardised', 'whitened'))
+        lines.append(
+            f'| {run} | {d["participation_ratio"]:.2f} | '
+            f'{d["top1_share"]:.3f} | {d["pc1_class_share"]:.2f} | '
+            f'{d["dead_channels"]} | {d["mean_to_spread"]:.3g} | '
+            f'{d["split_shift"]:.3f} | {probes} |')
+    return '\n'.join(lines)
+
+
+def report(result: dict) -> str:
+    """A caption (commit, classifier) and :func:`table` of the JSON that
+    ``tools/feature_diagnostics.py`` writes."""
+    probe = result['probe']
+    caption = (
+        f'Computed at {result["commit"]} by `tools/feature_diagnostics.py` '
+        'from the features of the runs above (their fingerprints are in its '
+        'JSON); '
+        'the spectrum is the training features\', the shift the test '
+        'split\'s mean from the training split\'s over the training '
+        f'features\' spread. Linear classifier of the linear config (Adam '
+        f'lr {probe["lr"]:g}, batch {probe["batch_size"]}, {probe["epochs"]} '
+        'epochs, the run\'s seed): top-1 in % on the training and the test '
+        'split.')
+    return caption + '\n\n' + table(result['runs'])

@@ -85,3 +85,25 @@ def test_every_evaluation_in_the_tables_is_the_progress_logs(published):
             assert table == logged[(name, seed)], (name, seed)
             checked += 1
     assert checked >= 9
+
+
+def test_the_feature_diagnostics_are_their_json_and_the_tables_runs(
+        published):
+    """The diagnostics table is its JSON's, and its raw and standardised
+    test top-1 are the linear table's for the same runs."""
+    from pstl_mm.results.feature_diagnostics import report
+    results, _ = published
+    diag = json.loads((JSON.parent / 'results_nw_ucla' /
+                       'feature_diagnostics.json').read_text())
+    text = (REPO_ROOT / 'docs' / 'results.md').read_text()
+    assert _between(text, f'{TAG}:diagnostics') == report(diag)
+    assert len(diag['runs']) >= 9
+    for run, d in diag['runs'].items():
+        name, seed = run.rsplit('_seed', 1)
+        i = results['seeds'].index(int(seed))
+        assert d['features_fingerprint'] == \
+            results['runs'][run]['features']['fingerprint'], run
+        for key, probe in (('linear_top1', 'raw'),
+                           ('linear_top1_standardised', 'standardised')):
+            assert f'{results[key][name]["runs"][i]:.1f}' == \
+                f'{d["probes"][probe]["test"]:.1f}', (run, key)
