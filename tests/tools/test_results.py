@@ -29,14 +29,33 @@ def _make_results(*variables):
     return [word for word in out.split() if word != '\\']
 
 
+RESULTS_NWUCLA = [
+    '.venv/bin/python', 'tools/results.py', '--dataset', 'nw_ucla_xview',
+    '--src', '../shared/data/nw_ucla/nw_ucla_all_sqe.tgz', '--converter',
+    'nw_ucla', '--json', 'docs/results_nw_ucla.json', '--logs',
+    'docs/results_nw_ucla', '--readme', 'README.md'
+]
+DIAGNOSTICS_NWUCLA = [
+    '.venv/bin/python', 'tools/feature_diagnostics.py', '--dataset',
+    'nw_ucla_xview', '--json', 'docs/results_nw_ucla/feature_diagnostics.json',
+    '--markdown', 'docs/results.md'
+]
+
+
 def test_make_results_nwucla_runs_the_nw_ucla_configs():
-    command = [
-        '.venv/bin/python', 'tools/results.py', '--dataset', 'nw_ucla_xview',
-        '--src', '../shared/data/nw_ucla/nw_ucla_all_sqe.tgz', '--converter',
-        'nw_ucla', '--json', 'docs/results_nw_ucla.json', '--logs',
-        'docs/results_nw_ucla', '--readme', 'README.md'
-    ]
-    assert _make_results() == command
-    assert _make_results('EXTENDED=1') == command + ['--extended']
+    command, diagnostics = RESULTS_NWUCLA, DIAGNOSTICS_NWUCLA
+    assert _make_results() == command + diagnostics
+    assert _make_results('EXTENDED=1') == command + ['--extended'] + \
+        diagnostics
     assert _make_results('ABLATIONS=1', 'EXTENDED=1') == command + [
-        '--ablations', '--extended']
+        '--ablations', '--extended'] + diagnostics
+
+
+def test_make_results_nwucla_reuse_keeps_the_published_diagnostics():
+    """REUSE=1 has no features of the reused runs: the diagnostics stay."""
+    words = _make_results('REUSE=1', 'EXTENDED=1')
+    n = len(RESULTS_NWUCLA) + 2
+    assert words[:n] == RESULTS_NWUCLA + ['--extended', '--reuse-published']
+    assert 'tools/feature_diagnostics.py' not in words
+    assert ' '.join(words[n:]).startswith(
+        "echo 'feature diagnostics: not rewritten")
