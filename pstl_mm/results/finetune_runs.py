@@ -144,7 +144,7 @@ class FinetuneRuns:
 
     def gather(self) -> dict:
         """Protocol -> encoder -> summary of the finished runs' top-1, the
-        protocols' settings, and the fingerprints."""
+        protocols' settings, and each run's fingerprint and commit."""
         p = self.pipeline
         table, records = {}, {}
         for protocol in self.configs:
@@ -156,7 +156,9 @@ class FinetuneRuns:
                     result = p.store.load(run, 'finetune', fp)
                     if result is not None:
                         values.append(result['top1'])
-                        records[run] = dict(fingerprint=fp)
+                        records[run] = dict(fingerprint=fp,
+                                            commit=p.store.commit_of(
+                                                run, 'finetune', fp))
                 if values:
                     table.setdefault(protocol, {})[encoder] = summary(values)
         return dict(finetune=table, finetune_protocols={

@@ -94,7 +94,7 @@ class LearningCurve:
 
     def gather(self) -> Dict[str, Dict[str, dict]]:
         """Method -> epoch -> the finished evaluation's numbers
-        (:data:`CURVE_KEYS`), and the fingerprints they hold."""
+        (:data:`CURVE_KEYS`), and the fingerprints and commit of each."""
         p = self.pipeline
         curve, records = {}, {}
         for name in self.configs:
@@ -108,5 +108,7 @@ class LearningCurve:
                 curve.setdefault(name, {})[str(epoch)] = {
                     key: result[key] for key in CURVE_KEYS}
                 records.setdefault(run, {})[str(epoch)] = dict(
-                    pretrain=fps['pretrain']['pretrain'], evaluate=fp)
+                    pretrain=fps['pretrain']['pretrain'], evaluate=fp,
+                    commit=p.store.commit_of(f'{run}/e{epoch:03d}',
+                                             'evaluate', fp))
         return dict(learning_curve=curve, learning_curve_runs=records)

@@ -503,16 +503,23 @@ class ResultsPipeline:
 
     def computing_command(self) -> str:
         """The command that computes this work dir's steps: this one, or
-        with ``report_only`` the one recorded by the last computing run."""
+        with ``report_only`` the one recorded by the last computing run.
+
+        ``--reuse-published`` is left out: it takes committed results
+        instead of computing them again, and the same command without it
+        computes every one of them from scratch.
+        """
+        command = self.options.command
         path = osp.join(self.work_dir, 'command.txt')
         if self.options.report_only and osp.isfile(path):
             with open(path) as f:
-                return f.read().strip()
-        if self.options.report_only and self.options.reuse_published \
+                command = f.read().strip()
+        elif self.options.report_only and self.options.reuse_published \
                 and self.options.json and osp.isfile(self.options.json):
             with open(self.options.json) as f:
-                return json.load(f).get('command', self.options.command)
-        return self.options.command
+                command = json.load(f).get('command', command)
+        return ' '.join(word for word in command.split(' ')
+                        if word != '--reuse-published')
 
     def report(self) -> dict:
         """Write the JSON and the tables of what has finished."""

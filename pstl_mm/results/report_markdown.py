@@ -21,6 +21,13 @@ def cell(value) -> str:
             f'({" / ".join(f"{r:.1f}" for r in runs)})')
 
 
+def computed_at(records) -> str:
+    """The short commit(s) a table's records (dicts with ``commit``) were
+    computed at, e.g. ``'b721d00'`` or ``'4feb6ad, b721d00'``."""
+    commits = sorted({r['commit'][:7] for r in records if r.get('commit')})
+    return ', '.join(commits) or 'an unrecorded commit'
+
+
 def tables(results: dict, labels: Dict[str, str]) -> str:
     """The Markdown tables of a results dict.
 
@@ -96,7 +103,7 @@ def tables(results: dict, labels: Dict[str, str]) -> str:
 
 def curve_table(results: dict, labels: Dict[str, str]) -> List[str]:
     """The learning curve's lines (none without one): per epoch, the
-    standardised linear probe and kNN of each method."""
+    linear probe (raw and standardised) and kNN of each method."""
     curve = results.get('learning_curve') or {}
     if not curve:
         return []
@@ -104,17 +111,22 @@ def curve_table(results: dict, labels: Dict[str, str]) -> List[str]:
     epochs = sorted({int(e) for n in names for e in curve[n]})
     ks = sorted(results['knn_ks'], reverse=True)
     header = ['Epoch'] + [f'{labels[n]}: {what}' for n in names
-                          for what in ('linear, standardised',
+                          for what in ('linear (standardised)',
                                        f'kNN k={ks[0]}')]
+    at = computed_at(epoch_record
+                     for run in results.get('learning_curve_runs', {})
+                     .values() for epoch_record in run.values())
     lines = ['', 'Learning curve: one pretraining per method for '
              f'{max(epochs)} epochs, seed {results["seeds"][0]} (one seed), '
-             'its checkpoints evaluated as above; top-1 in %.', '',
+             'its checkpoints evaluated as above; top-1 in %; computed at '
+             f'{at}.', '',
              '| ' + ' | '.join(header) + ' |', '|---' * len(header) + '|']
     for epoch in epochs:
         cells = [str(epoch)]
         for name in names:
             point = curve[name].get(str(epoch))
-            cells += ([f'{point["linear_standardised"]:.1f}',
+            cells += ([f'{point["linear"]:.1f} '
+                       f'({point["linear_standardised"]:.1f})',
                        f'{point["knn"][f"k{ks[0]}"]:.1f}'] if point
                       else ['–', '–'])
         lines.append('| ' + ' | '.join(cells) + ' |')
@@ -138,11 +150,21 @@ def finetune_table(results: dict, labels: Dict[str, str]) -> List[str]:
              'the training labels per class, ' + ', '.join(
                  f'{p}: {settings[p]["epochs"]} epochs' for p in protocols)
              + '; last-epoch top-1 in % on the test split, mean ± standard '
-             'deviation over seeds (each seed in brackets).', '',
+             'deviation over seeds (each seed in brackets; a cell of fewer '
+             f'than the run\'s {len(results["seeds"])} seed'
+             f'{"s" * (len(results["seeds"]) > 1)} says how many it has); '
+             'computed at ' + computed_at(results.get('finetune_runs', {}).values()) + '.',
+             '',
              '| ' + ' | '.join(header) + ' |', '|---' * len(header) + '|']
+    def seeds_cell(value):
+        count = len(value['runs']) if value else 0
+        return cell(value) + (
+            f' ({count} of {len(results["seeds"])} seeds)'
+            if 0 < count < len(results['seeds']) else '')
+
     for name in names:
         lines.append(f'| {labels[name]} | ' + ' | '.join(
-            cell(table[p].get(name)) for p in protocols) + ' |')
+            seeds_cell(table[p].get(name)) for p in protocols) + ' |')
     return lines
 
 
@@ -235,25 +257,32 @@ def findings(results: dict, labels: Dict[str, str]) -> List[str]:
     curve = results.get('learning_curve') or {}
     for name in (n for n in labels if n in curve):
         points = sorted(curve[name].items(), key=lambda kv: int(kv[0]))
-        best = max(points, key=lambda kv: kv[1]['linear_standardised'])
+        best = max(points, key=lambda kv: kv[1]['linear'])
+
+        def at(point):
+            return (f'{point[1]["linear"]:.1f} % (standardised '
+                    f'{point[1]["linear_standardised"]:.1f} %) at epoch '
+                    f'{point[0]}')
         lines.append(
-            f'- Learning curve, {labels[name]} (one seed): standardised '
-            f'linear {points[0][1]["linear_standardised"]:.1f} % at epoch '
-            f'{points[0][0]}, {points[-1][1]["linear_standardised"]:.1f} % '
-            f'at epoch {points[-1][0]}, best '
-            f'{best[1]["linear_standardised"]:.1f} % at epoch {best[0]}.')
+            f'- Learning curve, {labels[name]} (one seed): linear '
+            f'{at(points[0])}, {at(points[-1])}; best linear {at(best)}.')
     table = results.get('finetune') or {}
     for protocol, rows in table.items():
         if 'scratch' not in rows:
             continue
         share = results['finetune_protocols'][protocol]['label_fraction']
-        base = rows['scratch']['mean']
-        gains = [f'{labels[n]} {rows[n]["mean"] - base:+.1f}'
-                 for n in labels if n in rows and n != 'scratch']
+        gains = []
+        for name in (n for n in labels if n in rows and n != 'scratch'):
+            # Runs are in seed order: the seeds both have are the first.
+            pairs = list(zip(rows[name]['runs'], rows['scratch']['runs']))
+            gain = sum(a - b for a, b in pairs) / len(pairs)
+            gains.append(f'{labels[name]} {gain:+.1f}'
+                         + (f' ({len(pairs)} seed{"s" * (len(pairs) > 1)})'
+                            if len(pairs) < len(results['seeds']) else ''))
         if gains:
             lines.append(f'- Fine-tuning with {100 * share:g} % of the '
-                         'labels, against training from scratch: '
-                         + ', '.join(gains) + ' points.')
+                         'labels, against training from scratch over the '
+                         'seeds both have: ' + ', '.join(gains) + ' points.')
     return lines
 
 

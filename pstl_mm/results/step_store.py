@@ -58,6 +58,15 @@ class StepStore:
             return None
         return record['result']
 
+    def commit_of(self, run: str, step: str,
+                  fingerprint: str) -> Optional[str]:
+        """The commit the stored result of ``fingerprint`` was computed at
+        (None when there is no such result or it names none)."""
+        record = self.record(run, step)
+        if record is None or record.get('fingerprint') != fingerprint:
+            return None
+        return record.get('commit')
+
     def save(self, run: str, step: str, fingerprint: str, result) -> None:
         """Store ``result`` (JSON-serialisable) with its fingerprint, in the
         work dir and, if set, the published folder."""

@@ -87,9 +87,18 @@ def test_the_learning_curve_evaluates_every_checkpoint(extended):
     assert first.shape == last.shape == (20, 32)
     assert not np.allclose(first, last)  # two different checkpoints
     assert (root / 'logs' / 'learning_curve.png').stat().st_size > 1000
+    # Each point names the commit it was computed at, and so does the
+    # table.
+    commit = results['reported_at']
+    assert [r['commit'] for r in results['learning_curve_runs'][
+        'pstl_curve_seed0'].values()] == [commit, commit]
     text = (root / 'results.md').read_text()
     assert 'Learning curve: one pretraining per method for 2 epochs, seed 0 ' \
-        '(one seed)' in text
+        f'(one seed), its checkpoints evaluated as above; top-1 in %; ' \
+        f'computed at {commit[:7]}.' in text
+    point = curve['pstl']['2']
+    assert f'| 2 | {point["linear"]:.1f} ' \
+        f'({point["linear_standardised"]:.1f}) | ' in text
 
 
 def test_the_finetuning_rows_start_from_the_pretraining_or_scratch(extended):
@@ -112,6 +121,11 @@ def test_the_finetuning_rows_start_from_the_pretraining_or_scratch(extended):
     assert record['label_seed'] == 0 and record['num_samples'] == 10
     text = (root / 'results.md').read_text()
     assert '| Start | 50 % labels | 100 % labels |' in text
+    commit = results['reported_at']
+    assert {r['commit'] for r in results['finetune_runs'].values()} == {
+        commit}
+    assert "(each seed in brackets; a cell of fewer than the run's 1 seed " \
+        f'says how many it has); computed at {commit[:7]}.' in text
     assert '| From scratch (no pretraining) | ' in text
     # A second run computes nothing again.
     assert extended['again'] == results

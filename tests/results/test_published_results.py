@@ -107,3 +107,66 @@ def test_the_feature_diagnostics_are_their_json_and_the_tables_runs(
                            ('linear_top1_standardised', 'standardised')):
             assert f'{results[key][name]["runs"][i]:.1f}' == \
                 f'{d["probes"][probe]["test"]:.1f}', (run, key)
+
+
+def test_the_learning_curve_and_finetuning_are_the_extended_progress_log(
+        published):
+    """Each point of the learning curve and each fine-tuning run (one
+    decimal) is what the committed progress log of the extended run
+    printed when it was computed."""
+    results, _ = published
+    log = (JSON.parent / 'results_nw_ucla' /
+           'results_extended.log').read_text()
+    pattern = re.compile(
+        r'(\w+)_curve_seed(\d+)/e(\d+): linear ([\d.]+) \(standardised '
+        r'([\d.]+)\), kNN k1 ([\d.]+), k20 ([\d.]+)')
+    logged = {(m[0], int(m[2])): m[3:] for m in pattern.findall(log)}
+    checked = 0
+    for name, points in results.get('learning_curve', {}).items():
+        for epoch, point in points.items():
+            table = (f'{point["linear"]:.1f}',
+                     f'{point["linear_standardised"]:.1f}',
+                     f'{point["knn"]["k1"]:.1f}', f'{point["knn"]["k20"]:.1f}')
+            assert table == logged[(name, int(epoch))], (name, epoch)
+            checked += 1
+    assert checked == len(logged) >= 20
+    finetuned = dict(re.findall(r'(\w+_seed\d+): top-1 ([\d.]+)', log))
+    runs = results.get('finetune_runs', {})
+    assert set(runs) == set(finetuned) and len(runs) >= 2
+    for run, published_run in runs.items():
+        record = json.loads((JSON.parent / 'results_nw_ucla' / run /
+                             'finetune.json').read_text())
+        assert record['fingerprint'] == published_run['fingerprint'], run
+        assert f'{record["result"]["top1"]:.1f}' == finetuned[run], run
+    for protocol, rows in results['finetune'].items():
+        for name, value in rows.items():
+            records = [json.loads((JSON.parent / 'results_nw_ucla' / run /
+                                   'finetune.json').read_text())
+                       for run in (f'{protocol}_{name}_seed{seed}'
+                                   for seed in results['seeds'])
+                       if run in runs]
+            assert value['runs'] == pytest.approx(
+                [r['result']['top1'] for r in records], abs=1e-4)
+
+
+def test_a_pretraining_made_again_logs_the_same_losses():
+    """A run folder with more than one training log holds a pretraining
+    made again from the same fingerprint (the fine-tunings need its
+    checkpoint; an interrupted one resumed): every iteration that two of
+    its logs both record has the same loss to the last printed digit."""
+    pattern = re.compile(r'Epoch\(train\) +\[(\d+)\]\[(\d+)/\d+\].* '
+                         r'loss: ([\d.]+)')
+    compared = 0
+    for folder in sorted((JSON.parent / 'results_nw_ucla').iterdir()):
+        logs = sorted(folder.glob('2*.log'))
+        if len(logs) < 2:
+            continue
+        losses, shared = {}, 0
+        for log in logs:
+            for epoch, it, loss in pattern.findall(log.read_text()):
+                key = (int(epoch), int(it))
+                shared += key in losses
+                assert losses.setdefault(key, loss) == loss, (log, key)
+        assert shared, f'{folder.name}: its logs share no iteration'
+        compared += shared
+    assert compared >= 20
