@@ -21,10 +21,17 @@ def cell(value) -> str:
             f'({" / ".join(f"{r:.1f}" for r in runs)})')
 
 
+def short_commit(commit: str) -> str:
+    """``git_commit``'s full hash shortened to 7 digits, keeping its
+    ``+dirty`` mark (a result of uncommitted sources says so)."""
+    return commit[:7] + ('+dirty' if commit.endswith('+dirty') else '')
+
+
 def computed_at(records) -> str:
     """The short commit(s) a table's records (dicts with ``commit``) were
     computed at, e.g. ``'b721d00'`` or ``'4feb6ad, b721d00'``."""
-    commits = sorted({r['commit'][:7] for r in records if r.get('commit')})
+    commits = sorted({short_commit(r['commit']) for r in records
+                      if r.get('commit')})
     return ', '.join(commits) or 'an unrecorded commit'
 
 
@@ -303,8 +310,8 @@ def headline(results: dict, labels: Dict[str, str]) -> str:
                 + (f', {count} of {seeds} seeds)' if count < seeds else ')'))
 
     commit = results.get('commit', '?')
-    commit = commit[:7] if isinstance(commit, str) else ', '.join(
-        c[:7] for c in commit)
+    commit = short_commit(commit) if isinstance(commit, str) else ', '.join(
+        short_commit(c) for c in commit)
     return (f'After {results["pretrain_epochs"]} epochs of pretraining, '
             'linear top-1 on the test split: '
             + ', '.join(numbers(n) for n in names) + '; seeds '

@@ -55,3 +55,17 @@ def test_tables_of_known_results():
         '- Partial body, PSTL: 50.0 % with 0 joints removed, 41.2 % with 2 '
         'removed (drop mode).',
     ]
+
+
+def test_a_dirty_commit_stays_marked_when_shortened():
+    from pstl_mm.results.report_markdown import computed_at, short_commit
+    assert short_commit('b721d0077c1c2c6178543ef15202e2c45aa0e189') == \
+        'b721d00'
+    assert short_commit('b721d0077c1c2c6178543ef15202e2c45aa0e189+dirty') \
+        == 'b721d00+dirty'
+    assert computed_at([
+        dict(commit='4feb6adab077e7d7980635dc67bf5126b7e30a8b'),
+        dict(commit='b721d0077c1c2c6178543ef15202e2c45aa0e189+dirty'),
+        dict(commit='4feb6adab077e7d7980635dc67bf5126b7e30a8b'), dict()
+    ]) == '4feb6ad, b721d00+dirty'
+    assert computed_at([dict()]) == 'an unrecorded commit'
