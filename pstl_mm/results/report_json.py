@@ -9,15 +9,15 @@ import numpy as np
 
 def summary(values: Sequence[float], digits: Optional[int] = None) -> dict:
     """Mean, sample standard deviation (``None`` for one run) and each run:
-    rounded to 4 decimals, or to ``digits`` significant digits.
+    as computed, or rounded to ``digits`` significant digits.
 
-    Four, so that a table's one decimal rounds the value itself as the
-    progress log does (59.0517 -> 59.1), not a two-decimal rounding of it
-    (59.05 -> 59.0)."""
+    Not rounded by default, so that a table's one decimal rounds the value
+    itself as the progress log does: any earlier rounding can move it
+    (59.0517 -> 59.05 -> 59.0; 24.349999999999998 -> 24.35 -> 24.4)."""
     values = [float(v) for v in values]
 
     def fmt(v):
-        return round(v, 4) if digits is None else float(f'{v:.{digits}g}')
+        return v if digits is None else float(f'{v:.{digits}g}')
 
     std = (fmt(float(np.std(values, ddof=1))) if len(values) > 1 else None)
     return dict(mean=fmt(float(np.mean(values))), std=std,

@@ -45,6 +45,8 @@ def test_summary_and_cell_give_mean_std_and_runs():
     # two-decimal rounding first would give 59.0).
     assert cell(summary([100 * 274 / 464])) == f'{100 * 274 / 464:.1f}'
     assert cell(summary([100 * 274 / 464])) == '59.1'
+    # Rounded once, as the log rounds it (24.35 would give 24.4).
+    assert cell(summary([24.349999999999998])) == '24.3'
     assert cell(None) == '–'
 
 

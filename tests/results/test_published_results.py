@@ -140,13 +140,17 @@ def test_the_learning_curve_and_finetuning_are_the_extended_progress_log(
         assert f'{record["result"]["top1"]:.1f}' == finetuned[run], run
     for protocol, rows in results['finetune'].items():
         for name, value in rows.items():
+            names = [run for run in (f'{protocol}_{name}_seed{seed}'
+                                     for seed in results['seeds'])
+                     if run in runs]
             records = [json.loads((JSON.parent / 'results_nw_ucla' / run /
                                    'finetune.json').read_text())
-                       for run in (f'{protocol}_{name}_seed{seed}'
-                                   for seed in results['seeds'])
-                       if run in runs]
+                       for run in names]
             assert value['runs'] == pytest.approx(
                 [r['result']['top1'] for r in records], abs=1e-4)
+            # The table's one decimal is the log's.
+            assert [f'{v:.1f}' for v in value['runs']] == [
+                finetuned[run] for run in names], (protocol, name)
 
 
 def test_a_pretraining_made_again_logs_the_same_losses():
