@@ -153,12 +153,11 @@ class FinetuneRuns:
                 for seed in p.options.seeds:
                     run = self.run(protocol, encoder, seed)
                     fp = self.fingerprint(protocol, encoder, seed, None)
-                    result = p.store.load(run, 'finetune', fp)
-                    if result is not None:
-                        values.append(result['top1'])
+                    record = p.store.matching(run, 'finetune', fp)
+                    if record is not None:
+                        values.append(record['result']['top1'])
                         records[run] = dict(fingerprint=fp,
-                                            commit=p.store.commit_of(
-                                                run, 'finetune', fp))
+                                            commit=record.get('commit'))
                 if values:
                     table.setdefault(protocol, {})[encoder] = summary(values)
         return dict(finetune=table, finetune_protocols={

@@ -102,13 +102,13 @@ class LearningCurve:
             fps = self.fingerprints(name)
             for epoch in self.checkpoints(name):
                 fp = fps[str(epoch)]['evaluate']
-                result = p.store.load(f'{run}/e{epoch:03d}', 'evaluate', fp)
-                if result is None:
+                record = p.store.matching(f'{run}/e{epoch:03d}', 'evaluate',
+                                          fp)
+                if record is None:
                     continue
                 curve.setdefault(name, {})[str(epoch)] = {
-                    key: result[key] for key in CURVE_KEYS}
+                    key: record['result'][key] for key in CURVE_KEYS}
                 records.setdefault(run, {})[str(epoch)] = dict(
                     pretrain=fps['pretrain']['pretrain'], evaluate=fp,
-                    commit=p.store.commit_of(f'{run}/e{epoch:03d}',
-                                             'evaluate', fp))
+                    commit=record.get('commit'))
         return dict(learning_curve=curve, learning_curve_runs=records)

@@ -459,8 +459,8 @@ class ResultsPipeline:
             entry = dict(name=name)
             records[run] = {}
             for step, fp in fps.items():
-                record = self.store.record(run, step)
-                if record and record.get('fingerprint') == fp:
+                record = self.store.matching(run, step, fp)
+                if record is not None:
                     entry[step] = record['result']
                     records[run][step] = dict(fingerprint=fp,
                                               commit=record.get('commit'))

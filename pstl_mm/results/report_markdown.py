@@ -21,6 +21,11 @@ def cell(value) -> str:
             f'({" / ".join(f"{r:.1f}" for r in runs)})')
 
 
+def n_seeds(count: int) -> str:
+    """``'1 seed'``, ``'3 seeds'``."""
+    return f'{count} seed{"s" * (count != 1)}'
+
+
 def short_commit(commit: str) -> str:
     """``git_commit``'s full hash shortened to 7 digits, keeping its
     ``+dirty`` mark (a result of uncommitted sources says so)."""
@@ -72,7 +77,7 @@ def tables(results: dict, labels: Dict[str, str]) -> str:
         share = results['class_variance_share'].get(name)
         seeds = len(results['linear_top1'][name]['runs'])
         if seeds != len(results['seeds']):
-            label = f'{label} ({seeds} seed{"s" * (seeds > 1)})'
+            label = f'{label} ({n_seeds(seeds)})'
         cells = [label, cell(results['linear_top1'].get(name)),
                  cell(results['linear_top1_standardised'].get(name))]
         cells += [cell(results[key].get(name)) for key in knn_keys]
@@ -158,11 +163,11 @@ def finetune_table(results: dict, labels: Dict[str, str]) -> List[str]:
                  f'{p}: {settings[p]["epochs"]} epochs' for p in protocols)
              + '; last-epoch top-1 in % on the test split, mean ± standard '
              'deviation over seeds (each seed in brackets; a cell of fewer '
-             f'than the run\'s {len(results["seeds"])} seed'
-             f'{"s" * (len(results["seeds"]) > 1)} says how many it has); '
-             'computed at ' + computed_at(results.get('finetune_runs', {}).values()) + '.',
-             '',
-             '| ' + ' | '.join(header) + ' |', '|---' * len(header) + '|']
+             f'than the run\'s {n_seeds(len(results["seeds"]))} says how many '
+             'it has); computed at '
+             + computed_at(results.get('finetune_runs', {}).values()) + '.',
+             '', '| ' + ' | '.join(header) + ' |', '|---' * len(header) + '|']
+
     def seeds_cell(value):
         count = len(value['runs']) if value else 0
         return cell(value) + (
@@ -240,7 +245,7 @@ def findings(results: dict, labels: Dict[str, str]) -> List[str]:
                                  f'{g:+.1f}' for g in gaps) + ')')
         seeds = len(_gaps(results, 'linear_top1', a, b))
         lines.append(f'- {labels[a]} against {labels[b]}, over the '
-                     f'{seeds} seed{"s" * (seeds > 1)} both have: '
+                     f'{n_seeds(seeds)} both have: '
                      + '; '.join(parts) + '.')
     for key, what in evaluations[:2]:
         spread = [(value['std'], n) for n, value in
@@ -284,7 +289,7 @@ def findings(results: dict, labels: Dict[str, str]) -> List[str]:
             pairs = list(zip(rows[name]['runs'], rows['scratch']['runs']))
             gain = sum(a - b for a, b in pairs) / len(pairs)
             gains.append(f'{labels[name]} {gain:+.1f}'
-                         + (f' ({len(pairs)} seed{"s" * (len(pairs) > 1)})'
+                         + (f' ({n_seeds(len(pairs))})'
                             if len(pairs) < len(results['seeds']) else ''))
         if gains:
             lines.append(f'- Fine-tuning with {100 * share:g} % of the '

@@ -51,21 +51,19 @@ class StepStore:
                     return json.load(f)
         return None
 
+    def matching(self, run: str, step: str,
+                 fingerprint: str) -> Optional[dict]:
+        """The stored record (:meth:`record`) if it was computed with
+        ``fingerprint``, else None."""
+        record = self.record(run, step)
+        if record is None or record.get('fingerprint') != fingerprint:
+            return None
+        return record
+
     def load(self, run: str, step: str, fingerprint: str):
         """The stored result if it was computed with ``fingerprint``."""
-        record = self.record(run, step)
-        if record is None or record.get('fingerprint') != fingerprint:
-            return None
-        return record['result']
-
-    def commit_of(self, run: str, step: str,
-                  fingerprint: str) -> Optional[str]:
-        """The commit the stored result of ``fingerprint`` was computed at
-        (None when there is no such result or it names none)."""
-        record = self.record(run, step)
-        if record is None or record.get('fingerprint') != fingerprint:
-            return None
-        return record.get('commit')
+        record = self.matching(run, step, fingerprint)
+        return None if record is None else record['result']
 
     def save(self, run: str, step: str, fingerprint: str, result) -> None:
         """Store ``result`` (JSON-serialisable) with its fingerprint, in the

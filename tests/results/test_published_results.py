@@ -133,21 +133,20 @@ def test_the_learning_curve_and_finetuning_are_the_extended_progress_log(
     finetuned = dict(re.findall(r'(\w+_seed\d+): top-1 ([\d.]+)', log))
     runs = results.get('finetune_runs', {})
     assert set(runs) == set(finetuned) and len(runs) >= 2
+    records = {run: json.loads((JSON.parent / 'results_nw_ucla' / run /
+                                'finetune.json').read_text())
+               for run in runs}
     for run, published_run in runs.items():
-        record = json.loads((JSON.parent / 'results_nw_ucla' / run /
-                             'finetune.json').read_text())
-        assert record['fingerprint'] == published_run['fingerprint'], run
-        assert f'{record["result"]["top1"]:.1f}' == finetuned[run], run
+        assert records[run]['fingerprint'] == published_run['fingerprint'], \
+            run
+        assert f'{records[run]["result"]["top1"]:.1f}' == finetuned[run], run
     for protocol, rows in results['finetune'].items():
         for name, value in rows.items():
             names = [run for run in (f'{protocol}_{name}_seed{seed}'
                                      for seed in results['seeds'])
                      if run in runs]
-            records = [json.loads((JSON.parent / 'results_nw_ucla' / run /
-                                   'finetune.json').read_text())
-                       for run in names]
             assert value['runs'] == pytest.approx(
-                [r['result']['top1'] for r in records], abs=1e-4)
+                [records[run]['result']['top1'] for run in names], abs=1e-4)
             # The table's one decimal is the log's.
             assert [f'{v:.1f}' for v in value['runs']] == [
                 finetuned[run] for run in names], (protocol, name)

@@ -19,6 +19,9 @@ def test_an_unchanged_fingerprint_is_reused_a_changed_one_reruns(tmp_path):
     assert store.load('run', 'evaluate', 'fp1') is None
     saved = json.loads((tmp_path / 'run' / 'evaluate.json').read_text())
     assert saved == dict(fingerprint='fp2', commit='abc', result=dict(top1=3))
+    # The whole record (its commit with it) for its own fingerprint only.
+    assert store.matching('run', 'evaluate', 'fp2') == saved
+    assert store.matching('run', 'evaluate', 'fp1') is None
 
 
 def test_nothing_stored_is_nothing_loaded(tmp_path):
