@@ -286,11 +286,14 @@ def findings(results: dict, labels: Dict[str, str]) -> List[str]:
         gains = []
         for name in (n for n in labels if n in rows and n != 'scratch'):
             # Runs are in seed order: the seeds both have are the first.
-            pairs = list(zip(rows[name]['runs'], rows['scratch']['runs']))
-            gain = sum(a - b for a, b in pairs) / len(pairs)
-            gains.append(f'{labels[name]} {gain:+.1f}'
-                         + (f' ({n_seeds(len(pairs))})'
-                            if len(pairs) < len(results['seeds']) else ''))
+            per_seed = [a - b for a, b in zip(rows[name]['runs'],
+                                              rows['scratch']['runs'])]
+            gains.append(f'{labels[name]} '
+                         f'{sum(per_seed) / len(per_seed):+.1f} ('
+                         + (f'{n_seeds(len(per_seed))}, '
+                            if len(per_seed) < len(results['seeds']) else '')
+                         + 'per seed ' + ' / '.join(
+                             f'{g:+.1f}' for g in per_seed) + ')')
         if gains:
             lines.append(f'- Fine-tuning with {100 * share:g} % of the '
                          'labels, against training from scratch over the '

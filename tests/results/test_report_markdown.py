@@ -69,3 +69,21 @@ def test_a_dirty_commit_stays_marked_when_shortened():
         dict(commit='4feb6adab077e7d7980635dc67bf5126b7e30a8b'), dict()
     ]) == '4feb6ad, b721d00+dirty'
     assert computed_at([dict()]) == 'an unrecorded commit'
+
+
+def test_finetuning_gains_over_scratch_per_seed():
+    from pstl_mm.results.report_markdown import findings
+
+    def row(*runs):
+        return dict(mean=sum(runs) / len(runs), std=None, runs=list(runs))
+    results = dict(
+        seeds=[0, 1, 2], knn_ks=[1, 20],
+        finetune=dict(semi5=dict(pstl=row(30.0, 20.0, 10.0),
+                                 skeletonbt=row(25.0),
+                                 scratch=row(20.0, 22.5, 12.0))),
+        finetune_protocols=dict(semi5=dict(label_fraction=0.05)))
+    assert findings(results, dict(pstl='PSTL', skeletonbt='SkBT',
+                                  scratch='Scratch')) == [
+        '- Fine-tuning with 5 % of the labels, against training from '
+        'scratch over the seeds both have: PSTL +1.8 (per seed +10.0 / '
+        '-2.5 / -2.0), SkBT +5.0 (1 seed, per seed +5.0) points.']
